@@ -1,0 +1,219 @@
+"""Publicity rules: pre-appointment publicity (任前公示) and its holiday calendar, complaints
+(举报) and their effects, appointment (任职) and probation (任职试用).
+
+Pure functions for RULES.md §9–11: no Flask, no database, no clock. Holiday data comes from
+the published national calendar (the `chinese-calendar` package) plus additions.
+"""
+
+from __future__ import annotations
+
+import calendar as _gregorian
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import chinese_calendar
+
+from selection.pipeline import Status
+from selection.rules import DomainError
+
+
+class PublicityError(DomainError):
+    """A publicity rule refused its input."""
+
+
+class MissingHolidayYear(PublicityError):
+    """A period needs a year for which no holiday data is known."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(f"no holiday data for {year}; add that year's calendar")
+        self.year = year
+
+
+# --- the holiday calendar (节假日安排, RULES.md §9) ---------------------------------------
+
+#: Years the national calendar of the installed `chinese-calendar` package covers.
+PUBLISHED_YEARS: frozenset[int] = frozenset(day.year for day in chinese_calendar.holidays)
+
+
+@dataclass(frozen=True)
+class HolidayCalendar:
+    """The national calendar plus additions (增补).
+
+    `holidays` maps a statutory-holiday rest day (法定节假日及调休放假日) to its name;
+    `workdays` lists make-up working days (调休上班). For a year the package covers, an
+    addition overrides only the days it names; for a later year it makes the year known,
+    every other day following the ordinary week.
+    """
+
+    holidays: Mapping[date, str] = field(default_factory=dict)
+    workdays: frozenset[date] = frozenset()
+
+    def known_years(self) -> frozenset[int]:
+        return PUBLISHED_YEARS | {d.year for d in self.holidays} | {d.year for d in self.workdays}
+
+    def merged(self, other: HolidayCalendar) -> HolidayCalendar:
+        """This calendar with `other`'s additions on top (round additions over system-wide ones)."""
+        holidays = {d: n for d, n in self.holidays.items() if d not in other.workdays}
+        holidays.update(other.holidays)
+        workdays = (self.workdays - frozenset(other.holidays)) | other.workdays
+        return HolidayCalendar(holidays, workdays)
+
+    def _require(self, day: date) -> None:
+        if day.year not in self.known_years():
+            raise MissingHolidayYear(day.year)
+
+    def is_holiday_rest_day(self, day: date) -> bool:
+        """A statutory holiday or a rest day bridged into one; ordinary weekends are not."""
+        self._require(day)
+        if day in self.holidays:
+            return True
+        if day in self.workdays:
+            return False
+        return day in chinese_calendar.holidays
+
+    def is_working_day(self, day: date) -> bool:
+        """An official working day: a weekday that is no holiday rest day, or a make-up working day."""
+        self._require(day)
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        if day in chinese_calendar.workdays:
+            return True
+        return day.weekday() < 5 and day not in chinese_calendar.holidays
+
+
+def publicity_end(start: date, days: int, mode: str, holidays: HolidayCalendar) -> date:
+    """The last day of a publicity period (公示期) of `days` counted days from `start`.
+
+    `calendar` mode counts every day but statutory-holiday rest days (weekends count);
+    `working` mode counts official working days only. The start counts as day 1 when it
+    counts at all. Raises MissingHolidayYear when a needed year has no data.
+    """
+    if days < 1:
+        raise PublicityError("a publicity period lasts at least one day")
+    if mode == "calendar":
+        counts = lambda day: not holidays.is_holiday_rest_day(day)  # noqa: E731
+    elif mode == "working":
+        counts = holidays.is_working_day
+    else:
+        raise PublicityError(f"unknown publicity mode {mode!r}")
+    day, counted = start, 0
+    while True:
+        if counts(day):
+            counted += 1
+            if counted == days:
+                return day
+        day += timedelta(days=1)
+
+
+# --- complaints (举报, RULES.md §10) -----------------------------------------------------
+
+ALLEGATION = "allegation"
+SUGGESTION = "suggestion"
+OUTCOMES = ("unfounded", "founded_not_affecting", "unresolved", "founded_affecting")
+#: Outcomes under which the appointment goes on.
+CLEARING_OUTCOMES = frozenset({"unfounded", "founded_not_affecting"})
+CHANNELS = ("online", "phone", "letter", "visit", "email")
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """What the rules need of a complaint."""
+
+    kind: str
+    received: date
+    outcome: str | None
+
+
+def is_blocking(complaint: Complaint) -> bool:
+    """An allegation that is open or `unresolved` holds the appointment (暂缓任用)."""
+    return complaint.kind == ALLEGATION and complaint.outcome not in CLEARING_OUTCOMES \
+        and complaint.outcome != "founded_affecting"
+
+
+def is_cancelling(complaint: Complaint) -> bool:
+    """A founded allegation that affects the appointment cancels it (取消任用资格)."""
+    return complaint.kind == ALLEGATION and complaint.outcome == "founded_affecting"
+
+
+def is_overdue(complaint: Complaint, today: date, deadline_days: int) -> bool:
+    """An allegation still without an outcome more than `deadline_days` after receipt (逾期未办结)."""
+    return complaint.kind == ALLEGATION and complaint.outcome is None \
+        and (today - complaint.received).days > deadline_days
+
+
+def publicity_status(start: date, end: date, complaints: Iterable[Complaint], today: date) -> Status:
+    """Status of an elected candidate before appointment, from their publicity and complaints.
+
+    Only complaints received by `today` count. A founded-and-affecting allegation cancels;
+    before the start the candidate is still `elected`; during the period `in_publicity`;
+    after it `postponed` while an allegation is open or unresolved, else `cleared`.
+    """
+    received = [c for c in complaints if c.received <= today]
+    if any(is_cancelling(c) for c in received):
+        return Status.CANCELLED
+    if today < start:
+        return Status.ELECTED
+    if today <= end:
+        return Status.IN_PUBLICITY
+    if any(is_blocking(c) for c in received):
+        return Status.POSTPONED
+    return Status.CLEARED
+
+
+def appointment_refusal(publicity_end_date: date | None, complaints: Iterable[Complaint], on: date) -> str | None:
+    """Why an appointment on `on` is not allowed (任用前置条件), or None when it is.
+
+    It needs a publicity that ended before `on`, and no allegation received by then that is
+    open, unresolved or founded and affecting.
+    """
+    if publicity_end_date is None:
+        return "the candidate has had no publicity"
+    if on <= publicity_end_date:
+        return f"the publicity runs until {publicity_end_date.isoformat()}"
+    for complaint in complaints:
+        if complaint.received <= on and (is_blocking(complaint) or is_cancelling(complaint)):
+            state = complaint.outcome or "open"
+            return f"an allegation received on {complaint.received.isoformat()} is {state}"
+    return None
+
+
+# --- probation (任职试用, RULES.md §11) ---------------------------------------------------
+
+PROBATION_DUE_SOON_DAYS = 30
+ASSESSMENT_RESULTS = ("competent", "incompetent")
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; a day the month lacks falls back to its last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, _gregorian.monthrange(year, month)[1]))
+
+
+def probation_end(appointed: date, months: int) -> date:
+    """End of probation (试用期满): the same day `months` after the trial appointment."""
+    return add_months(appointed, months)
+
+
+def may_assess(end: date, on: date) -> bool:
+    """The final assessment (试用期满考核) can be recorded only on or after the end date."""
+    return on >= end
+
+
+def probation_status(assessment: str | None) -> Status:
+    """Status from the final assessment: competent → formally appointed, incompetent → failed."""
+    if assessment is None:
+        return Status.ON_PROBATION
+    if assessment == "competent":
+        return Status.FORMALLY_APPOINTED
+    if assessment == "incompetent":
+        return Status.PROBATION_FAILED
+    raise PublicityError(f"{assessment!r} is not competent or incompetent")
+
+
+def is_probation_due_soon(end: date, today: date) -> bool:
+    """Probation ending within 30 days (0–30 days after today) is flagged."""
+    return 0 <= (end - today).days <= PROBATION_DUE_SOON_DAYS

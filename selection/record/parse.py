@@ -1,0 +1,514 @@
+"""Reading a round record (ROUND-RECORD.md): JSON in, a RoundRecord out, or every problem with its place.
+
+Nothing is half read: `parse_record` either returns a whole record or raises RecordError
+listing one line per problem (`C003.evaluation[0]: 85 is not an allowed ballot value`).
+Registration fields are placed by row (`candidates[3].id_number`), stage entries by the
+candidate's ref (`C007.interview.scores`), as the examples of ROUND-RECORD.md do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from exams.rules import EDUCATION_ORDER, Requirements, TooFewExaminers, interview_score
+from publicity.rules import ASSESSMENT_RESULTS, CHANNELS, OUTCOMES, HolidayCalendar
+from selection.record import model
+from selection.rules import (
+    DomainError, SettingsError, check_id_number, is_valid_phone, parse_score, resolve_settings,
+)
+from vetting.rules import (
+    ANNUAL_POINTS, AWARD_POINTS, ENDORSEMENT_FIELDS, PENALTY_POINTS, InvalidBallotValue, check_ballot_value,
+)
+
+FORMAT = "open-selection-round"
+VERSION = 1
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+T = TypeVar("T")
+
+
+class RecordError(Exception):
+    """The record cannot be accepted; `problems` holds one located message per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Reader:
+    """Collects problems while reading fields, so that one pass reports them all."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def get(self, obj: Mapping[str, Any], key: str, where: str, check: Callable[[Any], T],
+            *, required: bool = True) -> T | None:
+        value = obj.get(key)
+        if value is None:
+            if required:
+                self.fail(f"{where}.{key}" if where else key, "is missing")
+            return None
+        try:
+            return check(value)
+        except (DomainError, ValueError, TypeError) as error:
+            self.fail(f"{where}.{key}" if where else key, str(error))
+            return None
+
+    def object(self, value: Any, where: str) -> Mapping[str, Any] | None:
+        if not isinstance(value, Mapping):
+            self.fail(where, "must be an object")
+            return None
+        return value
+
+    def array(self, value: Any, where: str) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(where, "must be a list")
+            return []
+        return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be non-empty text")
+    return value
+
+
+def _date(value: Any) -> date:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a real date") from None
+
+
+def _count(value: Any) -> int:
+    """A whole number ≥ 0, written as a JSON number or a string of digits."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or value < 0:
+        raise ValueError(f"{value!r} is not a whole number ≥ 0")
+    return value
+
+
+def _positive(value: Any) -> int:
+    number = _count(value)
+    if number < 1:
+        raise ValueError("must be at least 1")
+    return number
+
+
+def _one_of(*choices: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+    return check
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def parse_record(data: Any) -> model.RoundRecord:
+    """Read a round record; raise RecordError with every problem found."""
+    r = _Reader()
+    top = r.object(data, "record")
+    if top is None:
+        raise RecordError(r.problems)
+    if top.get("format") != FORMAT:
+        r.fail("format", f"must be {FORMAT!r}")
+    if top.get("version") != VERSION:
+        r.fail("version", f"must be {VERSION}")
+    round_ = r.object(top.get("round"), "round") or {}
+    code = r.get(round_, "code", "round", _text)
+    title = r.get(round_, "title", "round", _text)
+    cutoff = r.get(round_, "cutoff_date", "round", _date)
+    as_of = r.get(round_, "as_of", "round", _date)
+    overrides = round_.get("settings") or {}
+    settings = None
+    if r.object(overrides, "round.settings") is not None:
+        try:
+            settings = resolve_settings(overrides)
+        except SettingsError as error:
+            r.problems.extend(f"round.{problem}" for problem in error.problems)
+    calendar = _calendar(r, round_.get("calendar"))
+
+    positions = [_position(r, p, i) for i, p in enumerate(r.array(top.get("positions"), "positions"))]
+    codes = [p.code for p in positions if p is not None]
+    _no_duplicates(r, codes, "positions", "code")
+    candidates = [
+        _candidate(r, c, i, set(codes), settings) for i, c in enumerate(r.array(top.get("candidates"), "candidates"))
+    ]
+    refs = [c.ref for c in candidates if c is not None]
+    _no_duplicates(r, refs, "candidates", "ref")
+    _no_duplicates(r, [c.id_number for c in candidates if c is not None], "candidates", "id_number",
+                   message="the same person (ID number) is registered twice")
+
+    notices = _notices(r, top.get("inspection_notices"), set(codes))
+    committee = _committee(r, top.get("committee"))
+    publicity = _entries(r, top, "publicity", set(refs), _publicity)
+    complaints = _entries(r, top, "complaints", set(refs), _complaint)
+    appointments = _entries(r, top, "appointments", set(refs), _appointment)
+
+    if r.problems:
+        raise RecordError(r.problems)
+    assert code and title and cutoff and as_of and settings and calendar is not None
+    return model.RoundRecord(
+        code=code, title=title, cutoff_date=cutoff, as_of=as_of, setting_overrides=dict(overrides),
+        settings=settings, calendar=calendar, positions=tuple(p for p in positions if p),
+        candidates=tuple(c for c in candidates if c), inspection_notices=tuple(notices), committee=committee,
+        publicity=tuple(publicity), complaints=tuple(complaints), appointments=tuple(appointments),
+    )
+
+
+def _no_duplicates(r: _Reader, values: list[str], where: str, field: str, *, message: str | None = None) -> None:
+    seen: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if value in seen:
+            r.fail(f"{where}[{index}].{field}", message or f"duplicate {field} {value}")
+        seen.setdefault(value, index)
+
+
+def _calendar(r: _Reader, raw: Any) -> HolidayCalendar | None:
+    if raw is None:
+        return HolidayCalendar()
+    cal = r.object(raw, "round.calendar")
+    if cal is None:
+        return None
+    holidays: dict[date, str] = {}
+    holidays_raw = cal.get("holidays") or {}
+    if r.object(holidays_raw, "round.calendar.holidays") is not None:
+        for day, name in holidays_raw.items():
+            try:
+                holidays[_date(day)] = _text(name)
+            except ValueError as error:
+                r.fail(f"round.calendar.holidays.{day}", str(error))
+    workdays: set[date] = set()
+    for index, day in enumerate(r.array(cal.get("workdays"), "round.calendar.workdays")):
+        try:
+            workdays.add(_date(day))
+        except ValueError as error:
+            r.fail(f"round.calendar.workdays[{index}]", str(error))
+    for day in sorted(workdays & set(holidays)):
+        r.fail("round.calendar", f"{day.isoformat()} is listed both as a holiday and as a working day")
+    return HolidayCalendar(holidays, frozenset(workdays))
+
+
+def _position(r: _Reader, raw: Any, index: int) -> model.Position | None:
+    where = f"positions[{index}]"
+    p = r.object(raw, where)
+    if p is None:
+        return None
+    before = len(r.problems)
+    code = r.get(p, "code", where, _text)
+    title = r.get(p, "title", where, _text)
+    unit = r.get(p, "unit", where, _text)
+    posts = r.get(p, "posts", where, _positive)
+    req = r.object(p.get("requirements") or {}, f"{where}.requirements") or {}
+    requirements = Requirements(
+        max_age=r.get(req, "max_age", f"{where}.requirements", _positive, required=False),
+        min_education=r.get(req, "min_education", f"{where}.requirements", _one_of(*EDUCATION_ORDER), required=False),
+        min_years_in_rank=r.get(req, "min_years_in_rank", f"{where}.requirements", _count, required=False),
+    )
+    for key in req:
+        if key not in ("max_age", "min_education", "min_years_in_rank"):
+            r.fail(f"{where}.requirements.{key}", "unknown requirement")
+    if len(r.problems) > before:
+        return None
+    return model.Position(code, title, unit, posts, requirements)  # type: ignore[arg-type]
+
+
+_REGISTRATION_FIELDS = (
+    ("name", _text), ("sex", _one_of("male", "female")), ("birth_date", _date),
+    ("education", _one_of(*EDUCATION_ORDER)), ("unit", _text), ("current_post", _text),
+    ("current_post_since", _date), ("rank", _text), ("rank_since", _date),
+)
+
+
+def _candidate(r: _Reader, raw: Any, index: int, positions: set[str],
+               settings: Any) -> model.Candidate | None:
+    row = f"candidates[{index}]"
+    c = r.object(raw, row)
+    if c is None:
+        return None
+    before = len(r.problems)
+    ref = r.get(c, "ref", row, _text)
+    position = r.get(c, "position", row, _text)
+    if position is not None and position not in positions:
+        r.fail(f"{row}.position", f"unknown position {position}")
+    fields = {name: r.get(c, name, row, check) for name, check in _REGISTRATION_FIELDS}
+    id_number = None
+    if fields["birth_date"] is not None and fields["sex"] is not None:
+        id_number = r.get(c, "id_number", row, lambda v: check_id_number(
+            _text(v), birth_date=fields["birth_date"], sex=fields["sex"]))
+    phone = r.get(c, "phone", row, _phone, required=False)
+    at = ref or row
+    endorsement = _endorsement(r, c.get("endorsement"), f"{at}.endorsement")
+    review = _review(r, c.get("review"), f"{at}.review")
+    recommendation = _tally(r, c.get("recommendation"), f"{at}.recommendation")
+    written = _written(r, c.get("written"), f"{at}.written", settings)
+    interview = _interview(r, c.get("interview"), f"{at}.interview", settings)
+    evaluation = _evaluation(r, c.get("evaluation"), f"{at}.evaluation", settings)
+    performance = _performance(r, c.get("performance"), f"{at}.performance")
+    inspection = _inspection(r, c.get("inspection"), f"{at}.inspection")
+    if len(r.problems) > before:
+        return None
+    return model.Candidate(
+        ref=ref, position=position, id_number=id_number, phone=phone, endorsement=endorsement,  # type: ignore[arg-type]
+        review=review, recommendation=recommendation, written=written, interview=interview,
+        evaluation=evaluation, performance=performance, inspection=inspection, **fields,  # type: ignore[arg-type]
+    )
+
+
+def _phone(value: Any) -> str:
+    if not isinstance(value, str) or not is_valid_phone(value):
+        raise ValueError("is not a mobile number (1[3-9] and nine more digits)")
+    return "".join(value.split())
+
+
+def _endorsement(r: _Reader, raw: Any, where: str) -> model.Endorsement | None:
+    if raw is None:
+        return None
+    e = r.object(raw, where)
+    if e is None:
+        return None
+    values = {name: r.get(e, name, where, _date if name == "date" else _text) for name in ENDORSEMENT_FIELDS}
+    if any(v is None for v in values.values()):
+        return None
+    return model.Endorsement(**values)  # type: ignore[arg-type]
+
+
+def _review(r: _Reader, raw: Any, where: str) -> model.Review | None:
+    if raw is None:
+        return None
+    v = r.object(raw, where)
+    if v is None:
+        return None
+    decision = r.get(v, "decision", where, _one_of("pass", "fail"))
+    reason = r.get(v, "reason", where, _text, required=False)
+    return model.Review(decision, reason) if decision else None
+
+
+def _tally(r: _Reader, raw: Any, where: str) -> model.Tally | None:
+    if raw is None:
+        return None
+    t = r.object(raw, where)
+    if t is None:
+        return None
+    counts = {name: r.get(t, name, where, _count) for name in ("yes", "no", "abstain")}
+    invalid = r.get(t, "invalid", where, _count, required=False) or 0
+    if any(v is None for v in counts.values()):
+        return None
+    if sum(counts.values()) == 0:  # type: ignore[arg-type]
+        r.fail(where, "no valid ballots")
+        return None
+    return model.Tally(invalid=invalid, **counts)  # type: ignore[arg-type]
+
+
+def _scores(r: _Reader, values: list[Any], where: str) -> list[Decimal] | None:
+    scores: list[Decimal] = []
+    for index, value in enumerate(values):
+        try:
+            scores.append(parse_score(value))
+        except DomainError as error:
+            r.fail(f"{where}[{index}]", str(error))
+    return scores if len(scores) == len(values) else None
+
+
+def _written(r: _Reader, raw: Any, where: str, settings: Any) -> Mapping[str, Decimal] | None:
+    if raw is None:
+        return None
+    w = r.object(raw, where)
+    if w is None:
+        return None
+    if w.get("absent") is True and len(w) == 1:
+        return {}
+    papers: dict[str, Decimal] = {}
+    for paper, value in w.items():
+        try:
+            papers[paper] = parse_score(value)
+        except DomainError as error:
+            r.fail(f"{where}.{paper}", str(error))
+    if settings is not None and set(w) != set(settings.written_papers):
+        r.fail(where, f"papers must be exactly {', '.join(sorted(settings.written_papers))}, "
+                      f"not {', '.join(sorted(w)) or 'none'}")
+    return papers
+
+
+def _interview(r: _Reader, raw: Any, where: str, settings: Any) -> tuple[Decimal, ...] | None:
+    if raw is None:
+        return None
+    i = r.object(raw, where)
+    if i is None:
+        return None
+    if i.get("absent") is True and len(i) == 1:
+        return ()
+    if not isinstance(i.get("scores"), list):
+        r.fail(f"{where}.scores", "must be a list of examiner scores, or {\"absent\": true} instead")
+        return None
+    scores = _scores(r, i["scores"], f"{where}.scores")
+    if scores is None:
+        return None
+    if settings is not None:
+        try:
+            interview_score(scores, drop_extremes_from=settings.interview_drop_extremes_from,
+                            min_examiners=settings.interview_min_examiners)
+        except TooFewExaminers as error:
+            r.fail(f"{where}.scores", str(error))
+            return None
+    return tuple(scores)
+
+
+def _evaluation(r: _Reader, raw: Any, where: str, settings: Any) -> tuple[int, ...] | None:
+    if raw is None:
+        return None
+    ballots: list[int] = []
+    values = r.array(raw, where)
+    for index, value in enumerate(values):
+        try:
+            ballots.append(check_ballot_value(value))
+        except InvalidBallotValue as error:
+            r.fail(f"{where}[{index}]", str(error))
+    if len(ballots) != len(values):
+        return None
+    if settings is not None and len(ballots) < settings.evaluation_min_ballots:
+        r.fail(where, f"{len(ballots)} valid ballots; at least {settings.evaluation_min_ballots} are required")
+        return None
+    return tuple(ballots)
+
+
+def _performance(r: _Reader, raw: Any, where: str) -> model.Performance | None:
+    if raw is None:
+        return None
+    p = r.object(raw, where)
+    if p is None:
+        return None
+    lists: dict[str, tuple[str, ...]] = {}
+    for key, table in (("annual", ANNUAL_POINTS), ("awards", AWARD_POINTS), ("penalties", PENALTY_POINTS)):
+        items = r.array(p.get(key), f"{where}.{key}")
+        for index, item in enumerate(items):
+            if item not in table:
+                r.fail(f"{where}.{key}[{index}]", f"{item!r} is not one of {', '.join(table)}")
+        lists[key] = tuple(str(item) for item in items)
+    return model.Performance(**lists)
+
+
+def _inspection(r: _Reader, raw: Any, where: str) -> model.Inspection | None:
+    if raw is None:
+        return None
+    i = r.object(raw, where)
+    if i is None:
+        return None
+    conclusion = r.get(i, "conclusion", where, _one_of("qualified", "unqualified"))
+    rank = r.get(i, "rank", where, _positive)
+    findings_raw = i.get("findings") or {}
+    findings: dict[str, str] = {}
+    if r.object(findings_raw, f"{where}.findings") is not None:
+        for key, text in findings_raw.items():
+            if not isinstance(text, str):
+                r.fail(f"{where}.findings.{key}", "must be text")
+            else:
+                findings[str(key)] = text
+    if conclusion is None or rank is None:
+        return None
+    return model.Inspection(conclusion, rank, findings)
+
+
+def _notices(r: _Reader, raw: Any, positions: set[str]) -> list[model.InspectionNotice]:
+    notices: list[model.InspectionNotice] = []
+    for index, item in enumerate(r.array(raw, "inspection_notices")):
+        where = f"inspection_notices[{index}]"
+        n = r.object(item, where)
+        if n is None:
+            continue
+        position = r.get(n, "position", where, _text)
+        published = r.get(n, "published", where, _date)
+        if position is not None and position not in positions:
+            r.fail(f"{where}.position", f"unknown position {position}")
+        details = {k: v for k, v in n.items() if k not in ("position", "published") and isinstance(v, str)}
+        if position and published:
+            notices.append(model.InspectionNotice(position, published, details))
+    _no_duplicates(r, [n.position for n in notices], "inspection_notices", "position",
+                   message="a second notice for the same position")
+    return notices
+
+
+def _committee(r: _Reader, raw: Any) -> model.Committee | None:
+    if raw is None:
+        return None
+    c = r.object(raw, "committee")
+    if c is None:
+        return None
+    members = r.get(c, "members", "committee", _positive)
+    present = r.get(c, "present", "committee", _count)
+    if members is not None and present is not None and present > members:
+        r.fail("committee.present", f"{present} members present but the committee has {members}")
+    ballots = []
+    for index, ballot in enumerate(r.array(c.get("ballots"), "committee.ballots")):
+        if r.object(ballot, f"committee.ballots[{index}]") is not None:
+            ballots.append(dict(ballot))
+    if members is None or present is None:
+        return None
+    return model.Committee(members, present, tuple(ballots))
+
+
+def _entries(r: _Reader, top: Mapping[str, Any], key: str, refs: set[str],
+             read: Callable[[_Reader, Mapping[str, Any], str], T | None]) -> list[T]:
+    entries: list[T] = []
+    for index, item in enumerate(r.array(top.get(key), key)):
+        where = f"{key}[{index}]"
+        obj = r.object(item, where)
+        if obj is None:
+            continue
+        ref = r.get(obj, "candidate", where, _text)
+        if ref is not None and ref not in refs:
+            r.fail(f"{where}.candidate", f"unknown candidate {ref}")
+            continue
+        entry = read(r, obj, where)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _publicity(r: _Reader, p: Mapping[str, Any], where: str) -> model.PublicityEntry | None:
+    start = r.get(p, "start", where, _date)
+    return model.PublicityEntry(p["candidate"], start) if start and p.get("candidate") else None
+
+
+def _complaint(r: _Reader, c: Mapping[str, Any], where: str) -> model.ComplaintEntry | None:
+    kind = r.get(c, "kind", where, _one_of("allegation", "suggestion"))
+    channel = r.get(c, "channel", where, _one_of(*CHANNELS))
+    anonymous = r.get(c, "anonymous", where, _bool)
+    received = r.get(c, "received", where, _date)
+    outcome = r.get(c, "outcome", where, _one_of(*OUTCOMES), required=False)
+    if None in (kind, channel, anonymous, received) or not c.get("candidate"):
+        return None
+    return model.ComplaintEntry(c["candidate"], kind, channel, anonymous, received, outcome)  # type: ignore[arg-type]
+
+
+def _appointment(r: _Reader, a: Mapping[str, Any], where: str) -> model.Appointment | None:
+    on = r.get(a, "date", where, _date)
+    assessment = None
+    if a.get("assessment") is not None:
+        s = r.object(a["assessment"], f"{where}.assessment")
+        if s is not None:
+            when = r.get(s, "date", f"{where}.assessment", _date)
+            result = r.get(s, "result", f"{where}.assessment", _one_of(*ASSESSMENT_RESULTS))
+            if when and result:
+                assessment = model.Assessment(when, result)
+    return model.Appointment(a["candidate"], on, assessment) if on and a.get("candidate") else None

@@ -1,0 +1,293 @@
+"""Vetting rules: endorsement (单位把关), recommendation (公开推荐), evaluation (工作表现考评),
+performance record (工作业绩打分), totals and ranks (总成绩), inspection (差额考察) and the
+committee vote (差额票决).
+
+Pure functions for RULES.md §3–4 and §6–8 and the backfill of §10: no Flask, no database,
+no clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from selection.pipeline import Status
+from selection.rules import COMPONENTS, DomainError, list_size, round_score, shared_ranks, shortlist
+
+
+class VettingError(DomainError):
+    """A vetting rule refused its input."""
+
+
+class InvalidBallotValue(VettingError):
+    """An evaluation ballot value that is not one of the twelve allowed."""
+
+
+class TooFewBallots(VettingError):
+    """Fewer valid evaluation ballots than the round requires."""
+
+
+# --- endorsement (单位把关, RULES.md §3) -------------------------------------------------
+
+ENDORSEMENT_FIELDS = ("unit", "date", "document")
+
+
+def is_endorsed(endorsement: Mapping[str, object] | None) -> bool:
+    """The unit's written consent (单位同意报考) is on record with unit, date and document number."""
+    return endorsement is not None and all(endorsement.get(name) for name in ENDORSEMENT_FIELDS)
+
+
+# --- recommendation (公开推荐, RULES.md §4) ----------------------------------------------
+
+def recommendation_rate(yes: int, no: int, abstain: int) -> Fraction:
+    """Recommendation rate (推荐率) = yes / (yes + no + abstain); invalid ballots are not counted."""
+    if min(yes, no, abstain) < 0:
+        raise VettingError("ballot counts cannot be negative")
+    valid = yes + no + abstain
+    if valid == 0:
+        raise VettingError("no valid ballots")
+    return Fraction(yes, valid)
+
+
+def is_recommended(rate: Fraction, threshold: Fraction) -> bool:
+    """The gate of 公开推荐: the rate must reach the threshold exactly or above (40 of 50 passes)."""
+    return rate >= threshold
+
+
+# --- evaluation ballots (民主测评, RULES.md §6) ------------------------------------------
+
+#: The twelve allowed ballot values, by grade (好 / 较好 / 一般 / 差).
+BALLOT_GRADES: Mapping[str, tuple[int, ...]] = {
+    "good": (100, 95, 90),             # 好
+    "fairly_good": (80, 75, 70),       # 较好
+    "average": (65, 60, 55),           # 一般
+    "poor": (40, 30, 20),              # 差
+}
+BALLOT_VALUES: frozenset[int] = frozenset(v for values in BALLOT_GRADES.values() for v in values)
+
+
+def check_ballot_value(value: object) -> int:
+    """An evaluation ballot value, or InvalidBallotValue naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, str, float, Decimal)):
+        raise InvalidBallotValue(f"{value!r} is not an allowed ballot value")
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise InvalidBallotValue(f"{value} is not an allowed ballot value") from None
+    if not number.is_finite() or number != number.to_integral_value() or int(number) not in BALLOT_VALUES:
+        raise InvalidBallotValue(f"{value} is not an allowed ballot value")
+    return int(number)
+
+
+def evaluation_score(ballots: Sequence[int], *, trim_ratio: Decimal, min_ballots: int) -> Decimal:
+    """Evaluation score (工作表现考评得分): the trimmed mean of the valid ballots, rounded half-up.
+
+    k = floor(n × trim_ratio) ballots are removed from each end of the sorted ballots.
+    """
+    for value in ballots:
+        check_ballot_value(value)
+    n = len(ballots)
+    if n < min_ballots:
+        raise TooFewBallots(f"{n} valid ballots; at least {min_ballots} are required")
+    k = math.floor(n * trim_ratio)
+    kept = sorted(ballots)[k:n - k]
+    return round_score(Fraction(sum(kept), len(kept)))
+
+
+def ballot_tally(ballots: Iterable[int]) -> dict[int, int]:
+    """Ballots as counts per value, highest first: the form in which ballots are stored."""
+    return dict(sorted(Counter(ballots).items(), reverse=True))
+
+
+# --- performance record (工作业绩打分, RULES.md §6) --------------------------------------
+
+PERFORMANCE_BASE = 80
+ANNUAL_POINTS: Mapping[str, int] = {
+    "excellent": 5,              # 优秀
+    "competent": 0,              # 称职
+    "basically_competent": -10,  # 基本称职
+    "incompetent": -20,          # 不称职
+}
+AWARD_POINTS: Mapping[str, int] = {
+    "commendation": 1,           # 嘉奖
+    "merit_class_3": 3,          # 三等功
+    "merit_class_2": 5,          # 二等功
+    "merit_class_1": 10,         # 一等功及以上
+}
+PENALTY_POINTS: Mapping[str, int] = {
+    "warning": -10,              # 警告
+    "demerit": -15,              # 记过
+    "major_demerit": -20,        # 记大过
+}
+
+
+def performance_score(annual: Sequence[str], awards: Sequence[str], penalties: Sequence[str]) -> Decimal:
+    """Performance-record score (工作业绩得分): 80 plus the points of each item, clamped to 0–100."""
+    points = PERFORMANCE_BASE
+    for items, table in ((annual, ANNUAL_POINTS), (awards, AWARD_POINTS), (penalties, PENALTY_POINTS)):
+        for item in items:
+            if item not in table:
+                raise VettingError(f"{item!r} is not one of {', '.join(table)}")
+            points += table[item]
+    return round_score(Decimal(min(100, max(0, points))))
+
+
+def veto(evaluation: Decimal, performance: Decimal, *, evaluation_floor: Decimal,
+         performance_floor: Decimal) -> Status | None:
+    """The one-vote veto (一票否决) of §6: a score under its floor bars inspection; None if neither."""
+    if evaluation < evaluation_floor:
+        return Status.EVALUATION_BELOW_FLOOR
+    if performance < performance_floor:
+        return Status.PERFORMANCE_BELOW_FLOOR
+    return None
+
+
+# --- totals and ranks (总成绩, RULES.md §7) ---------------------------------------------
+
+@dataclass(frozen=True)
+class Scored:
+    """One candidate's rounded component scores and total, for ranking."""
+
+    ref: str
+    total: Decimal
+    written: Decimal
+    interview: Decimal
+
+
+def weighted_total(components: Mapping[str, Decimal], weights: Mapping[str, Decimal]) -> Decimal:
+    """Total score (总成绩) = Σ weight × rounded component, rounded half-up."""
+    return round_score(sum((weights[name] * components[name] for name in COMPONENTS), Decimal(0)))
+
+
+def _rank_key(scored: Scored) -> tuple[Decimal, Decimal, Decimal]:
+    return (scored.total, scored.written, scored.interview)
+
+
+def ranking(candidates: Iterable[Scored]) -> dict[str, int]:
+    """Ranks within a position: total, then written, then interview, all descending; equals share."""
+    ordered = sorted(candidates, key=lambda s: (-s.total, -s.written, -s.interview, s.ref))
+    return {s.ref: rank for s, rank in zip(ordered, shared_ranks(ordered, _rank_key))}
+
+
+def inspection_list(ranks: Mapping[str, int], posts: int, ratio: Decimal) -> list[str] | None:
+    """The inspection list (考察对象): the non-vetoed in rank order, ceil(posts × ratio) plus ties.
+
+    `ranks` holds the non-vetoed only. None when they number no more than the posts: the
+    position is then flagged insufficient_competition (差额不足) and no list is formed.
+    """
+    if len(ranks) <= posts:
+        return None
+    ordered = sorted(ranks, key=lambda ref: (ranks[ref], ref))
+    return sorted(shortlist(ordered, list_size(posts, ratio), key=ranks.__getitem__))
+
+
+def vote_list(order: Mapping[str, tuple[int, int]], posts: int, ratio: Decimal) -> list[str] | None:
+    """The vote list (票决名单): qualified candidates by inspection rank then total rank.
+
+    `order` maps ref → (inspection rank, total rank) for the `qualified` only. None when
+    they number no more than the posts (insufficient_competition).
+    """
+    if len(order) <= posts:
+        return None
+    ordered = sorted(order, key=lambda ref: (order[ref], ref))
+    return sorted(shortlist(ordered, list_size(posts, ratio), key=order.__getitem__))
+
+
+# --- committee vote (差额票决, RULES.md §8) ---------------------------------------------
+
+NO_QUORUM = "no_quorum"
+BALLOTS_EXCEED_PRESENT = "ballots_exceed_present"
+VOTE_OK = "ok"
+
+
+def vote_validity(members: int, present: int, ballots_cast: int) -> str:
+    """Whether the vote can be tallied: quorum first (3 × present ≥ 2 × members), then more
+    ballots than members present voids the whole vote."""
+    if members <= 0 or present < 0:
+        raise VettingError("a committee needs members and a non-negative number present")
+    if present > members:
+        raise VettingError(f"{present} present but only {members} members")
+    if 3 * present < 2 * members:
+        return NO_QUORUM
+    if ballots_cast > present:
+        return BALLOTS_EXCEED_PRESENT
+    return VOTE_OK
+
+
+def is_valid_ballot_part(choices: object, vote_list: Sequence[str], posts: int) -> bool:
+    """A ballot's part for one position counts only if it approves at most `posts` distinct
+    candidates, all on that position's vote list."""
+    if not isinstance(choices, list) or len(choices) > posts:
+        return False
+    return len(set(choices)) == len(choices) and all(isinstance(c, str) and c in vote_list for c in choices)
+
+
+def approvals(ballot_parts: Iterable[object], vote_list: Sequence[str], posts: int) -> dict[str, int]:
+    """Approvals per candidate of a vote list, counting only the valid ballot parts."""
+    counts = dict.fromkeys(vote_list, 0)
+    for part in ballot_parts:
+        if is_valid_ballot_part(part, vote_list, posts):
+            for ref in part:  # type: ignore[union-attr]
+                counts[ref] += 1
+    return counts
+
+
+def has_majority(approval_count: int, members: int) -> bool:
+    """More than half of all members (not of those present): 2 × approvals > M."""
+    return 2 * approval_count > members
+
+
+@dataclass(frozen=True)
+class Election:
+    """The outcome of a committee vote for one position."""
+
+    elected: list[str]
+    tie_revote: list[str]
+    not_elected: list[str]
+
+
+def _majority_groups(counts: Mapping[str, int], members: int, exclude: Iterable[str] = ()) -> list[list[str]]:
+    """Candidates with a majority grouped by equal approvals, most approvals first."""
+    excluded = set(exclude)
+    groups: dict[int, list[str]] = {}
+    for ref, count in counts.items():
+        if ref not in excluded and has_majority(count, members):
+            groups.setdefault(count, []).append(ref)
+    return [sorted(groups[count]) for count in sorted(groups, reverse=True)]
+
+
+def election(counts: Mapping[str, int], posts: int, members: int) -> Election:
+    """Who is elected (当选): a majority of all members, in approvals order, up to the posts.
+
+    Candidates tied on approvals who compete for the last remaining seats are none of them
+    elected (tie_revote) and those seats stay open.
+    """
+    elected: list[str] = []
+    revote: list[str] = []
+    for group in _majority_groups(counts, members):
+        seats = posts - len(elected)
+        if seats <= 0:
+            break
+        if len(group) <= seats:
+            elected.extend(group)
+        else:
+            revote = group
+            break
+    others = sorted(set(counts) - set(elected) - set(revote))
+    return Election(sorted(elected), sorted(revote), others)
+
+
+def backfill_candidate(counts: Mapping[str, int], members: int, taken: Iterable[str]) -> str | None:
+    """The next in approvals order (依次递补) after a cancellation, or None.
+
+    Only a candidate with a majority of all members who is not in `taken` (elected, awaiting
+    a revote, or proposed before) qualifies; if several tie for that place, none is proposed.
+    """
+    groups = _majority_groups(counts, members, exclude=taken)
+    if not groups or len(groups[0]) > 1:
+        return None
+    return groups[0][0]
