@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -243,13 +244,13 @@ def settings_as_strings(settings: Settings) -> dict[str, object]:
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_SHAPE = re.compile(r"\d{17}[\dX]")
-_PHONE_SHAPE = re.compile(r"1[3-9]\d{9}")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_PHONE_SHAPE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def normalize_id_number(raw: str) -> str:
-    """Strip spaces and upper-case a trailing x, so one person has one spelling."""
-    return "".join(raw.split()).upper()
+    """One spelling per number: full-width characters folded (NFKC), spaces gone, x upper-cased."""
+    return "".join(unicodedata.normalize("NFKC", raw).split()).upper()
 
 
 def id_check_digit(first17: str) -> str:
@@ -283,7 +284,7 @@ def check_id_number(number: str, *, birth_date: date | None = None, sex: str | N
 
 def is_valid_phone(raw: str) -> bool:
     """A mainland mobile number: 1[3-9] and nine more digits."""
-    return bool(_PHONE_SHAPE.fullmatch("".join(raw.split())))
+    return bool(_PHONE_SHAPE.fullmatch("".join(unicodedata.normalize("NFKC", raw).split())))
 
 
 def mask_id_number(number: str) -> str:

@@ -148,22 +148,23 @@ def parse_record(data: Any) -> model.RoundRecord:
             r.problems.extend(f"round.{problem}" for problem in error.problems)
     calendar = _calendar(r, round_.get("calendar"))
 
-    positions = [_position(r, p, i) for i, p in enumerate(r.array(top.get("positions"), "positions"))]
-    codes = [p.code for p in positions if p is not None]
-    _no_duplicates(r, codes, "positions", "code")
-    candidates = [
-        _candidate(r, c, i, set(codes), settings) for i, c in enumerate(r.array(top.get("candidates"), "candidates"))
-    ]
-    refs = [c.ref for c in candidates if c is not None]
-    _no_duplicates(r, refs, "candidates", "ref")
-    _no_duplicates(r, [c.id_number for c in candidates if c is not None], "candidates", "id_number",
-                   message="the same person (ID number) is registered twice")
+    raw_positions = r.array(top.get("positions"), "positions")
+    positions = [_position(r, p, i) for i, p in enumerate(raw_positions)]
+    _no_duplicates(r, _raw_values(raw_positions, "code"), "positions", "code")
+    codes = {code for _, code in _raw_values(raw_positions, "code")}
+    raw_candidates = r.array(top.get("candidates"), "candidates")
+    candidates = [_candidate(r, c, i, codes, settings) for i, c in enumerate(raw_candidates)]
+    _no_duplicates(r, _raw_values(raw_candidates, "ref"), "candidates", "ref")
+    _no_duplicates(r, [(i, c.id_number) for i, c in enumerate(candidates) if c is not None], "candidates",
+                   "id_number", message="the same person (ID number) is registered twice")
+    # Entries may name a candidate whose own row was refused: that row is reported once, already.
+    refs = {ref for _, ref in _raw_values(raw_candidates, "ref")}
 
-    notices = _notices(r, top.get("inspection_notices"), set(codes))
+    notices = _notices(r, top.get("inspection_notices"), codes)
     committee = _committee(r, top.get("committee"))
-    publicity = _entries(r, top, "publicity", set(refs), _publicity)
-    complaints = _entries(r, top, "complaints", set(refs), _complaint)
-    appointments = _entries(r, top, "appointments", set(refs), _appointment)
+    publicity = _entries(r, top, "publicity", refs, _publicity)
+    complaints = _entries(r, top, "complaints", refs, _complaint)
+    appointments = _entries(r, top, "appointments", refs, _appointment)
 
     if r.problems:
         raise RecordError(r.problems)
@@ -176,12 +177,19 @@ def parse_record(data: Any) -> model.RoundRecord:
     )
 
 
-def _no_duplicates(r: _Reader, values: list[str], where: str, field: str, *, message: str | None = None) -> None:
-    seen: dict[str, int] = {}
-    for index, value in enumerate(values):
+def _raw_values(rows: list[Any], key: str) -> list[tuple[int, str]]:
+    """(row index, value) of a text field in every row that has one, refused rows included."""
+    return [(i, row[key]) for i, row in enumerate(rows)
+            if isinstance(row, Mapping) and isinstance(row.get(key), str)]
+
+
+def _no_duplicates(r: _Reader, values: list[tuple[int, str]], where: str, field: str, *,
+                   message: str | None = None) -> None:
+    seen: set[str] = set()
+    for index, value in values:
         if value in seen:
             r.fail(f"{where}[{index}].{field}", message or f"duplicate {field} {value}")
-        seen.setdefault(value, index)
+        seen.add(value)
 
 
 def _calendar(r: _Reader, raw: Any) -> HolidayCalendar | None:
@@ -431,6 +439,7 @@ def _inspection(r: _Reader, raw: Any, where: str) -> model.Inspection | None:
 
 def _notices(r: _Reader, raw: Any, positions: set[str]) -> list[model.InspectionNotice]:
     notices: list[model.InspectionNotice] = []
+    placed: list[tuple[int, str]] = []
     for index, item in enumerate(r.array(raw, "inspection_notices")):
         where = f"inspection_notices[{index}]"
         n = r.object(item, where)
@@ -443,7 +452,8 @@ def _notices(r: _Reader, raw: Any, positions: set[str]) -> list[model.Inspection
         details = {k: v for k, v in n.items() if k not in ("position", "published") and isinstance(v, str)}
         if position and published:
             notices.append(model.InspectionNotice(position, published, details))
-    _no_duplicates(r, [n.position for n in notices], "inspection_notices", "position",
+            placed.append((index, position))
+    _no_duplicates(r, placed, "inspection_notices", "position",
                    message="a second notice for the same position")
     return notices
 
