@@ -1,0 +1,34 @@
+"""Configuration defaults (配置) for every installation; never a secret.
+
+`create_app` loads this module first, then ``instance/config.py``, then the
+``SELECTION_*`` environment variables (``SELECTION_PRODUCTION=true`` sets
+``PRODUCTION``). Keys and the secret key are never defaulted: see
+``selection/keys.py`` for where they come from.
+"""
+
+#: True on a real installation: keys and SECRET_KEY must then be supplied (environment
+#: or ``instance/keys.json``) and are never generated; debug mode is refused.
+PRODUCTION = False
+
+#: None means ``sqlite:///<instance path>/selection.db``; the DATABASE_URL environment
+#: variable overrides whatever is set here or anywhere else.
+SQLALCHEMY_DATABASE_URI = None
+#: hide_parameters keeps bound values (names, ciphertexts) out of error messages and logs
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+
+BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+#: The four keys of ``selection/crypto.py``, each 32 bytes in base64. FIELD_KEYS maps
+#: a key version (1–255) to its key; FIELD_KEY_VERSION names the one new data uses.
+FIELD_KEYS = None
+FIELD_KEY_VERSION = None
+BLIND_INDEX_KEY = None
+AUDIT_KEY = None
+RECEIPT_PEPPER = None

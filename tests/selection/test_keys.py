@@ -1,0 +1,136 @@
+"""Where keys come from: generated in development, required in production (SECURITY.md P34)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from selection import create_app
+from selection.crypto import EXTENSION_KEY
+from selection.keys import KeyConfigurationError
+from tests.conftest import fresh_key_config
+
+KEY_SETTINGS = ("FIELD_KEYS", "BLIND_INDEX_KEY", "AUDIT_KEY", "RECEIPT_PEPPER", "SECRET_KEY")
+
+
+def production_config(tmp_path: Path, **keys: object) -> dict[str, object]:
+    return {"PRODUCTION": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", **keys}
+
+
+def test_p34_production_without_keys_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(KeyConfigurationError) as refused:
+        create_app(production_config(tmp_path))
+
+    assert all(name in str(refused.value) for name in KEY_SETTINGS)
+    assert not (tmp_path / "instance" / "keys.json").exists()
+
+
+@pytest.mark.parametrize("missing", KEY_SETTINGS)
+def test_p34_production_missing_one_key_refuses_to_start(tmp_path: Path, missing: str) -> None:
+    keys = fresh_key_config()
+    del keys[missing]
+
+    with pytest.raises(KeyConfigurationError, match=missing):
+        create_app(production_config(tmp_path, **keys))
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("AUDIT_KEY", "not base64!"),
+        ("AUDIT_KEY", base64.b64encode(b"short").decode()),
+        ("FIELD_KEYS", {"one": base64.b64encode(bytes(32)).decode()}),
+        ("FIELD_KEYS", "{not json"),
+        ("FIELD_KEY_VERSION", 2),
+        ("SECRET_KEY", "too short"),
+    ],
+)
+def test_p34_production_malformed_key_refuses_to_start(
+    tmp_path: Path, setting: str, value: object
+) -> None:
+    keys = fresh_key_config() | {setting: value}
+
+    with pytest.raises(KeyConfigurationError):
+        create_app(production_config(tmp_path, **keys))
+
+
+def test_p34_keys_must_differ(tmp_path: Path) -> None:
+    keys = fresh_key_config()
+    keys["AUDIT_KEY"] = keys["BLIND_INDEX_KEY"]
+
+    with pytest.raises(KeyConfigurationError, match="differ"):
+        create_app(production_config(tmp_path, **keys))
+
+
+def test_production_reads_keys_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in fresh_key_config().items():
+        text = json.dumps(value) if isinstance(value, dict) else str(value)
+        monkeypatch.setenv(f"SELECTION_{name}", text)
+    monkeypatch.setenv("SELECTION_PRODUCTION", "true")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+
+    app = create_app()
+
+    assert app.config["PRODUCTION"] is True
+    assert app.extensions[EXTENSION_KEY].field_key_version == 1
+
+
+def test_production_refuses_keys_file_readable_by_others(
+    tmp_path: Path, _instance_path: Path
+) -> None:
+    # Given a keys file written in development, then opened up to the group
+    create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    keys_file = _instance_path / "keys.json"
+    os.chmod(keys_file, 0o640)
+
+    with pytest.raises(KeyConfigurationError, match="chmod 600"):
+        create_app(production_config(tmp_path))
+
+    os.chmod(keys_file, 0o600)
+    assert create_app(production_config(tmp_path)).config["PRODUCTION"]
+
+
+def test_development_generates_keys_file_once(tmp_path: Path, _instance_path: Path) -> None:
+    first = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    keys_file = _instance_path / "keys.json"
+    second = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+
+    assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
+    assert first.extensions[EXTENSION_KEY] == second.extensions[EXTENSION_KEY]
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert set(json.loads(keys_file.read_text())) == {
+        "field_keys", "field_key_version", "blind_index_key", "audit_key", "receipt_pepper",
+        "secret_key",
+    }
+
+
+def test_development_never_uses_a_built_in_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apps = []
+    for name in ("one", "two"):
+        monkeypatch.setenv("SELECTION_INSTANCE_PATH", str(tmp_path / name))
+        apps.append(create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}))
+
+    first, second = (app.extensions[EXTENSION_KEY] for app in apps)
+    assert first.audit_key != second.audit_key
+    assert first.field_keys != second.field_keys
+    assert apps[0].config["SECRET_KEY"] != apps[1].config["SECRET_KEY"]
+
+
+def test_keys_are_never_written_from_the_environment(
+    tmp_path: Path, _instance_path: Path
+) -> None:
+    keys = fresh_key_config()
+    del keys["RECEIPT_PEPPER"]
+
+    create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", **keys})
+
+    assert set(json.loads((_instance_path / "keys.json").read_text())) == {"receipt_pepper"}
