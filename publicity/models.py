@@ -1,0 +1,155 @@
+"""Publicity periods, complaints, appointments, probation and notices (公示与任职)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from selection.extensions import db
+from selection.models import Candidate, Round, UTCDateTime, new_uid, owned_backref, value_enum
+
+
+class ComplaintKind(StrEnum):
+    ALLEGATION = "allegation"  # about the candidate: always investigated
+    SUGGESTION = "suggestion"  # about the publicity work itself: never blocks
+
+
+class ComplaintChannel(StrEnum):
+    ONLINE = "online"
+    PHONE = "phone"
+    LETTER = "letter"
+    VISIT = "visit"
+    EMAIL = "email"
+
+
+class ComplaintOutcome(StrEnum):
+    UNFOUNDED = "unfounded"
+    FOUNDED_NOT_AFFECTING = "founded_not_affecting"
+    UNRESOLVED = "unresolved"                # 一时难以查清: appointment postponed
+    FOUNDED_AFFECTING = "founded_affecting"  # appointment cancelled
+
+
+class AssessmentResult(StrEnum):
+    COMPETENT = "competent"
+    INCOMPETENT = "incompetent"
+
+
+class Publicity(db.Model):
+    """The public posting of an elected candidate before appointment (任前公示)."""
+
+    __tablename__ = "publicities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), unique=True
+    )
+    #: day 1 of the period; the end is computed (RULES.md §9), never stored
+    start: Mapped[dt.date] = mapped_column(Date)
+
+    candidate: Mapped[Candidate] = relationship(backref=owned_backref("publicity", many=False))
+
+
+class Complaint(db.Model):
+    """A complaint about a candidate in publicity (举报).
+
+    The complainant's identity and the content are stored only encrypted (AAD
+    ``complaints:<field>:<uid>``); an anonymous complainant holds a receipt code, of
+    which only a slow peppered hash is kept. No IP, user agent or time finer than the
+    date is stored.
+    """
+
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: random, never reused: binds the ciphertexts to this row
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uid)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ComplaintKind] = mapped_column(value_enum(ComplaintKind))
+    channel: Mapped[ComplaintChannel] = mapped_column(value_enum(ComplaintChannel))
+    anonymous: Mapped[bool]
+    received: Mapped[dt.date] = mapped_column(Date)
+    #: None while the complaint is open
+    outcome: Mapped[ComplaintOutcome | None] = mapped_column(value_enum(ComplaintOutcome))
+    concluded_on: Mapped[dt.date | None] = mapped_column(Date)
+    complainant_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: crypto.receipt_hash of the receipt code given to an anonymous complainant
+    receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: place in the round record, which keeps its order on export
+    ordinal: Mapped[int] = mapped_column(default=0)
+
+    candidate: Mapped[Candidate] = relationship(backref=owned_backref("complaints", many=True))
+
+
+class Appointment(db.Model):
+    """The trial appointment of a candidate to the post (任职)."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), unique=True
+    )
+    #: first day of the trial appointment; probation end is computed (RULES.md §11)
+    date: Mapped[dt.date] = mapped_column(Date)
+
+    candidate: Mapped[Candidate] = relationship(backref=owned_backref("appointment", many=False))
+    reviews: Mapped[list[ProbationReview]] = relationship(
+        back_populates="appointment", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ProbationReview.date",
+    )
+    final_assessment: Mapped[FinalAssessment | None] = relationship(
+        back_populates="appointment", cascade="all, delete-orphan", passive_deletes=True,
+    )
+
+
+class ProbationReview(db.Model):
+    """A tracking review during probation (试用期考核)."""
+
+    __tablename__ = "probation_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"), index=True
+    )
+    date: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="reviews")
+
+
+class FinalAssessment(db.Model):
+    """The assessment at the end of probation (试用期满考核)."""
+
+    __tablename__ = "final_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"), unique=True
+    )
+    date: Mapped[dt.date] = mapped_column(Date)
+    result: Mapped[AssessmentResult] = mapped_column(value_enum(AssessmentResult))
+
+    appointment: Mapped[Appointment] = relationship(back_populates="final_assessment")
+
+
+class Notice(db.Model):
+    """A public notice of a round (公告), e.g. the call for applications."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    #: what the notice announces, e.g. "registration", "publicity", "results"
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    #: None while a draft
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    round: Mapped[Round] = relationship(backref=owned_backref("notices", many=True))
