@@ -1,0 +1,166 @@
+"""The audit trail (审计): append-only, each event chained to the previous by HMAC.
+
+``hash = audit_mac(prev_hash + canonical JSON of the event's other fields)``, so editing
+a field, deleting or reordering a row, or recomputing the chain without the key is
+found by `verify_chain`. The one row of ``audit_heads`` holds the count and last hash;
+an exported copy of it (``audit export-head``) also finds a cut-off tail.
+"""
+
+from __future__ import annotations
+
+import enum
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+
+from .crypto import audit_mac
+from .extensions import db
+from .models import AuditEvent, AuditHead, utcnow
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """How long the chain is and its last hash."""
+
+    count: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of `verify_chain`: ok, or the first broken event and why."""
+
+    count: int
+    head: ChainHead
+    broken_id: int | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def record_audit(
+    action: str,
+    *,
+    actor: str,
+    subject: str,
+    round_id: int | None = None,
+    before: Any = None,
+    after: Any = None,
+) -> AuditEvent:
+    """Append one event to the chain; flushes, never commits.
+
+    The head row is updated first: that takes its row lock on PostgreSQL and the write
+    lock on SQLite, so appenders queue up instead of forking the chain (and the
+    unique ``prev_hash`` refuses a fork should one ever get that far).
+    """
+    db.session.execute(
+        update(AuditHead).where(AuditHead.id == HEAD_ID).values(count=AuditHead.count + 1)
+    )
+    head = db.session.execute(
+        select(AuditHead.count, AuditHead.hash).where(AuditHead.id == HEAD_ID)
+    ).one()
+    event = AuditEvent(
+        id=head.count,
+        at=utcnow().replace(microsecond=0),
+        actor=actor,
+        action=action,
+        round_id=round_id,
+        subject=subject,
+        before=_as_json(before),
+        after=_as_json(after),
+        prev_hash=head.hash,
+    )
+    event.hash = _event_hash(event)
+    db.session.add(event)
+    db.session.execute(
+        update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=event.hash)
+    )
+    db.session.flush()
+    return event
+
+
+def chain_head() -> ChainHead:
+    """The head row: the number of events and the last hash (for export)."""
+    head = db.session.get_one(AuditHead, HEAD_ID)
+    return ChainHead(count=head.count, hash=head.hash)
+
+
+def verify_chain(expected: ChainHead | None = None) -> VerifyResult:
+    """Recompute the chain; name the first event that does not fit.
+
+    `expected` is a head exported earlier: the chain must still contain it.
+    """
+    prev_hash = GENESIS_HASH
+    count = 0
+    broken: tuple[int | None, str] | None = None
+    events = db.session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500)
+    )
+    for event in events:
+        count += 1
+        if event.id != count or event.prev_hash != prev_hash:
+            broken = (event.id, f"event {count} is missing or out of place")
+        elif not hmac.compare_digest(event.hash, _event_hash(event)):
+            broken = (event.id, "its content does not match its hash")
+        if broken:
+            break
+        if expected is not None and event.id == expected.count and event.hash != expected.hash:
+            broken = (event.id, "it differs from the exported head")
+            break
+        prev_hash = event.hash
+    events.close()
+    head = chain_head()
+    if broken is None and (head.count, head.hash) != (count, prev_hash):
+        broken = (count + 1 if head.count > count else count,
+                  f"the head row names {head.count} events, the chain holds {count}")
+    if broken is None and expected is not None and expected.count > count:
+        broken = (count + 1, f"the exported head names {expected.count} events, "
+                             f"the chain holds {count}")
+    if broken is None:
+        return VerifyResult(count=count, head=head)
+    return VerifyResult(count=count, head=head, broken_id=broken[0], reason=broken[1])
+
+
+def _event_hash(event: AuditEvent) -> str:
+    fields = {
+        "id": event.id,
+        "at": event.at.astimezone(UTC).isoformat(),
+        "actor": event.actor,
+        "action": event.action,
+        "round_id": event.round_id,
+        "subject": event.subject,
+        "before": event.before,
+        "after": event.after,
+    }
+    return audit_mac((event.prev_hash + _canonical(fields)).encode("utf-8"))
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot record {type(value).__name__} in the audit trail")
+
+
+def _as_json(value: Any) -> Any:
+    """`value` as it will come back from the JSON column, so its hash stays stable."""
+    return None if value is None else json.loads(_canonical(value))
