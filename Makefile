@@ -23,7 +23,7 @@ translations: $(COMPILED)
 
 # Pull new msgids out of the code and templates into both catalogs.
 extract-messages: venv
-	$(VENV)/bin/pybabel extract --mapping-file babel.cfg --no-location --sort-by-file \
+	$(VENV)/bin/pybabel extract --mapping-file babel.cfg --keywords _l --no-location --sort-by-file \
 		--output-file selection/translations/messages.pot .
 	$(VENV)/bin/pybabel update --input-file selection/translations/messages.pot \
 		--output-dir selection/translations --no-fuzzy-matching

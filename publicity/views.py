@@ -1,0 +1,7 @@
+"""Pages of the publicity package (公示与任职); routes arrive with their features."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("publicity", __name__, url_prefix="/publicity", template_folder="templates")

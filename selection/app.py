@@ -1,0 +1,132 @@
+"""The application factory (应用工厂): config, keys, database, extensions, blueprints, CLI."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy import event
+from werkzeug.exceptions import InternalServerError
+
+from .crypto import EXTENSION_KEY
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .i18n import html_lang, remember_locale, select_locale
+from .keys import load_keys
+
+#: Where the schema's Alembic scripts live (a top-level folder of the checkout).
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `test_config` replaces ``instance/config.py`` and the environment.
+
+    The environment variable ``DATABASE_URL`` overrides the database in every case;
+    ``SELECTION_INSTANCE_PATH`` moves the instance folder (keys, SQLite file).
+    """
+    app = Flask(
+        "selection",
+        instance_path=os.environ.get("SELECTION_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    app.config.from_object("selection.config")
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("SELECTION")
+    else:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PRODUCTION"] and app.debug:
+        # the interactive debugger would hand out a shell (SECURITY.md P23)
+        raise RuntimeError("debug mode is refused in production: unset FLASK_DEBUG")
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
+    app.extensions[EXTENSION_KEY] = load_keys(app)
+
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    _register_error_pages(app)
+    return app
+
+
+def database_uri(app: Flask) -> str:
+    """DATABASE_URL, else the configured URI, else SQLite in the instance folder.
+
+    ``postgresql://`` and ``postgres://`` URLs are sent to psycopg 3.
+    """
+    uri = (
+        os.environ.get("DATABASE_URL")
+        or app.config.get("SQLALCHEMY_DATABASE_URI")
+        or "sqlite:///" + os.path.join(app.instance_path, "selection.db")
+    )
+    for scheme in ("postgresql://", "postgres://"):
+        if uri.startswith(scheme):
+            return "postgresql+psycopg://" + uri[len(scheme):]
+    return uri
+
+
+def _register_extensions(app: Flask) -> None:
+    # Import every package's models so the metadata (and Alembic) sees all tables.
+    import exams.models  # noqa: F401
+    import publicity.models  # noqa: F401
+    import selection.models  # noqa: F401
+    import vetting.models  # noqa: F401
+
+    from .services import load_session_user
+
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _configure_sqlite)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_session_user)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    app.after_request(remember_locale)
+    app.jinja_env.globals["html_lang"] = html_lang
+
+
+def _configure_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
+    """WAL for concurrent readers, enforced foreign keys, and waiting out a busy writer."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from exams.views import bp as exams_bp
+    from publicity.views import bp as publicity_bp
+    from selection.views import bp as selection_bp
+    from vetting.views import bp as vetting_bp
+
+    app.register_blueprint(selection_bp)
+    app.register_blueprint(exams_bp)
+    app.register_blueprint(vetting_bp)
+    app.register_blueprint(publicity_bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from selection.cli import audit_cli, users_cli
+    from selection.record.cli import round_cli
+    from selection.record.demo import demo_cli
+
+    for group in (users_cli, audit_cli, round_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(InternalServerError)
+    def show_server_error(error: InternalServerError) -> ResponseReturnValue:
+        request_id = uuid.uuid4().hex
+        original = error.original_exception or error
+        app.logger.error("request %s failed", request_id, exc_info=original)
+        return render_template("selection/error_500.html", request_id=request_id), 500

@@ -1,0 +1,138 @@
+"""Use cases of the selection package (选拔工作): people, users, round summaries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from .audit import record_audit
+from .crypto import blind_index, decrypt_field, encrypt_field
+from .extensions import db
+from .models import Candidate, Person, Position, Role, Round, User, new_uid
+from .passwords import hash_password
+from .pipeline import Stage, Status
+
+ID_NUMBER = "id_number"
+PHONE = "phone"
+
+
+class UsernameTaken(ValueError):
+    """Another account already has this username."""
+
+
+def find_or_create_person(id_number: str, phone: str | None = None) -> Person:
+    """The person with this (normalised, validated) ID number, created if new.
+
+    A phone number given replaces the one on record. Flushes, never commits.
+    """
+    index = blind_index(id_number, purpose=ID_NUMBER)
+    person = db.session.scalar(select(Person).where(Person.id_number_index == index))
+    if person is None:
+        person = Person(uid=new_uid(), id_number_index=index)
+        person.id_number_cipher = encrypt_field(id_number, aad=_aad(person, ID_NUMBER))
+        db.session.add(person)
+    if phone is not None and person.phone_index != blind_index(phone, purpose=PHONE):
+        person.phone_index = blind_index(phone, purpose=PHONE)
+        person.phone_cipher = encrypt_field(phone, aad=_aad(person, PHONE))
+    db.session.flush()
+    return person
+
+
+def reveal_id_number(person: Person) -> str:
+    """The full ID number; callers audit the reveal (SECURITY.md P19)."""
+    return decrypt_field(person.id_number_cipher, aad=_aad(person, ID_NUMBER))
+
+
+def reveal_phone(person: Person) -> str | None:
+    """The full phone number, or None; callers audit the reveal."""
+    if person.phone_cipher is None:
+        return None
+    return decrypt_field(person.phone_cipher, aad=_aad(person, PHONE))
+
+
+def _aad(person: Person, field: str) -> str:
+    return f"persons:{field}:{person.uid}"
+
+
+def create_user(
+    username: str, *, display_name: str, password: str, role: Role, actor: str
+) -> User:
+    """A new account with an argon2id password hash; audited. Flushes, never commits."""
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UsernameTaken(username)
+    user = User(
+        username=username, display_name=display_name, password_hash=hash_password(password),
+        role=role,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_audit(
+        "user.create", actor=actor, subject=f"user:{user.id}",
+        after={"username": username, "role": role},
+    )
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user a session names as ``"<id>:<session_version>"``, if still valid."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+@dataclass(frozen=True)
+class PositionSummary:
+    code: str
+    title: str
+    unit: str
+    posts: int
+    stage: Stage
+    registered: int
+    #: candidates whose status is live (still in the selection)
+    still_in: int
+    eliminated: int
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    code: str
+    title: str
+    cutoff_date: date
+    positions: tuple[PositionSummary, ...]
+
+
+def summarize_rounds() -> list[RoundSummary]:
+    """Every round, newest cut-off first, with its positions' stages and head counts."""
+    counts: Counter[tuple[int, bool]] = Counter()
+    rows = db.session.execute(
+        select(Candidate.position_id, Candidate.status, func.count())
+        .group_by(Candidate.position_id, Candidate.status)
+    )
+    for position_id, status, number in rows:
+        counts[position_id, Status(status).is_live] += number
+    positions: dict[int, list[PositionSummary]] = {}
+    for position in db.session.scalars(
+        select(Position).order_by(Position.round_id, Position.ordinal, Position.code)
+    ):
+        still_in, eliminated = counts[position.id, True], counts[position.id, False]
+        positions.setdefault(position.round_id, []).append(PositionSummary(
+            code=position.code, title=position.title, unit=position.unit,
+            posts=position.posts, stage=position.stage,
+            registered=still_in + eliminated, still_in=still_in, eliminated=eliminated,
+        ))
+    return [
+        RoundSummary(
+            code=round_.code, title=round_.title, cutoff_date=round_.cutoff_date,
+            positions=tuple(positions.get(round_.id, ())),
+        )
+        for round_ in db.session.scalars(
+            select(Round).order_by(Round.cutoff_date.desc(), Round.code)
+        )
+    ]
