@@ -222,7 +222,7 @@ class Position(db.Model):
 
     round: Mapped[Round] = relationship(back_populates="positions")
     candidates: Mapped[list[Candidate]] = relationship(
-        back_populates="position", passive_deletes=True,
+        back_populates="position", cascade="all", passive_deletes=True,
         order_by="(Candidate.ordinal, Candidate.ref)",
     )
 

@@ -32,29 +32,30 @@ def find_or_create_person(id_number: str, phone: str | None = None) -> Person:
     person = db.session.scalar(select(Person).where(Person.id_number_index == index))
     if person is None:
         person = Person(uid=new_uid(), id_number_index=index)
-        person.id_number_cipher = encrypt_field(id_number, aad=_aad(person, ID_NUMBER))
+        person.id_number_cipher = encrypt_field(id_number, aad=person_aad(ID_NUMBER, person.uid))
         db.session.add(person)
     if phone is not None and person.phone_index != blind_index(phone, purpose=PHONE):
         person.phone_index = blind_index(phone, purpose=PHONE)
-        person.phone_cipher = encrypt_field(phone, aad=_aad(person, PHONE))
+        person.phone_cipher = encrypt_field(phone, aad=person_aad(PHONE, person.uid))
     db.session.flush()
     return person
 
 
 def reveal_id_number(person: Person) -> str:
     """The full ID number; callers audit the reveal (SECURITY.md P19)."""
-    return decrypt_field(person.id_number_cipher, aad=_aad(person, ID_NUMBER))
+    return decrypt_field(person.id_number_cipher, aad=person_aad(ID_NUMBER, person.uid))
 
 
 def reveal_phone(person: Person) -> str | None:
     """The full phone number, or None; callers audit the reveal."""
     if person.phone_cipher is None:
         return None
-    return decrypt_field(person.phone_cipher, aad=_aad(person, PHONE))
+    return decrypt_field(person.phone_cipher, aad=person_aad(PHONE, person.uid))
 
 
-def _aad(person: Person, field: str) -> str:
-    return f"persons:{field}:{person.uid}"
+def person_aad(field: str, uid: str) -> str:
+    """What binds a person's ciphertext to its row and field: ``persons:<field>:<uid>``."""
+    return f"persons:{field}:{uid}"
 
 
 def create_user(

@@ -158,3 +158,17 @@ def test_load_session_user_checks_session_version(db: SQLAlchemy) -> None:
     assert load_session_user(user.get_id()) is None
     for bad in ("", "1", "x:1", f"{user.id}:"):
         assert load_session_user(bad) is None
+
+
+def test_deleting_a_position_removes_its_candidates(
+    db: SQLAlchemy, create_round: Callable[..., Round], create_position: Callable[..., Position],
+    create_candidate: Callable[..., Candidate],
+) -> None:
+    position = create_position(create_round())
+    create_candidate(position)
+    assert len(position.candidates) == 1
+
+    db.session.delete(position)
+    db.session.commit()
+
+    assert db.session.scalar(select(func.count()).select_from(Candidate)) == 0
