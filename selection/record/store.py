@@ -30,6 +30,7 @@ from selection.pipeline import Stage
 from selection.record import model
 from selection.record.engine import Results
 from selection.rules import resolve_settings
+from selection.services import ID_NUMBER, PHONE, person_aad, reveal_id_number, reveal_phone
 from vetting.models import (
     CommitteeBallot, CommitteeVote, Endorsement, EvaluationTally, InspectionNotice, InspectionRecord,
     PerformanceItem, PerformanceKind, PerformanceRecord, RecommendationTally, new_ballot_id,
@@ -42,11 +43,6 @@ T = TypeVar("T")
 
 class RoundExists(Exception):
     """A round with this code is stored already (import it with --replace)."""
-
-
-def person_aad(field: str, uid: str) -> str:
-    """What binds a person's ciphertext to its row and field (SECURITY.md: AES-GCM with AAD)."""
-    return f"persons:{field}:{uid}"
 
 
 def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
@@ -72,8 +68,8 @@ def find_round(code: str) -> Round | None:
 
 
 def _persons(candidates: Sequence[model.Candidate]) -> dict[str, int]:
-    """Person ids by ID number, creating the persons not yet known (keyed by blind index)."""
-    index_of = {c.id_number: crypto.blind_index(c.id_number, purpose="id_number") for c in candidates}
+    """Person ids by ID number: `find_or_create_person` in bulk (one query and one INSERT per chunk)."""
+    index_of = {c.id_number: crypto.blind_index(c.id_number, purpose=ID_NUMBER) for c in candidates}
     known: dict[str, Person] = {}
     for chunk in _chunks(list(index_of.values())):
         for person in db.session.scalars(select(Person).where(Person.id_number_index.in_(chunk))):
@@ -82,19 +78,17 @@ def _persons(candidates: Sequence[model.Candidate]) -> dict[str, int]:
     new_rows: list[dict[str, Any]] = []
     for number, index in index_of.items():
         person = known.get(index)
-        phone = phones.get(number)
+        uid = person.uid if person is not None else new_uid()
+        row: dict[str, Any] = {}
+        if (phone := phones.get(number)) is not None:
+            row["phone_index"] = crypto.blind_index(phone, purpose=PHONE)
+            row["phone_cipher"] = crypto.encrypt_field(phone, aad=person_aad(PHONE, uid))
         if person is not None:
-            if phone is not None:
-                person.phone_cipher = crypto.encrypt_field(phone, aad=person_aad("phone", person.uid))
-                person.phone_index = crypto.blind_index(phone, purpose="phone")
+            for column, value in row.items():  # a phone given replaces the one on record
+                setattr(person, column, value)
             continue
-        uid = new_uid()
-        new_rows.append({
-            "uid": uid, "id_number_index": index,
-            "id_number_cipher": crypto.encrypt_field(number, aad=person_aad("id_number", uid)),
-            "phone_cipher": crypto.encrypt_field(phone, aad=person_aad("phone", uid)) if phone else None,
-            "phone_index": crypto.blind_index(phone, purpose="phone") if phone else None,
-        })
+        new_rows.append({"phone_index": None, "phone_cipher": None, **row, "uid": uid, "id_number_index": index,
+                         "id_number_cipher": crypto.encrypt_field(number, aad=person_aad(ID_NUMBER, uid))})
     ids = {index: person.id for index, person in known.items()}
     ids.update(zip((row["id_number_index"] for row in new_rows), _insert(Person, new_rows, Person.id)))
     return {number: ids[index] for number, index in index_of.items()}
@@ -283,13 +277,11 @@ def load_record(round_: Round, *, today: date) -> tuple[model.RoundRecord, Holid
     candidates = []
     for c, person in rows:
         d = data[c.id]
-        phone = (crypto.decrypt_field(person.phone_cipher, aad=person_aad("phone", person.uid))
-                 if person.phone_cipher is not None else None)
         candidates.append(model.Candidate(
             ref=c.ref, position=code_of[c.position_id], name=c.name, sex=str(c.sex), birth_date=c.birth_date,
-            id_number=crypto.decrypt_field(person.id_number_cipher, aad=person_aad("id_number", person.uid)),
+            id_number=reveal_id_number(person),
             education=str(c.education), unit=c.unit, current_post=c.current_post,
-            current_post_since=c.current_post_since, rank=c.rank, rank_since=c.rank_since, phone=phone,
+            current_post_since=c.current_post_since, rank=c.rank, rank_since=c.rank_since, phone=reveal_phone(person),
             **d.fields(),
         ))
     calendar = _calendar(round_.id)
