@@ -1,4 +1,4 @@
-"""Use cases of the selection package (选拔工作): people, users, round summaries."""
+"""Use cases of the selection package (选拔工作): people, users, round summaries, pipeline moves."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .crypto import blind_index, decrypt_field, encrypt_field
 from .extensions import db
 from .models import Candidate, Person, Position, Role, Round, User, new_uid
 from .passwords import hash_password
-from .pipeline import Stage, Status
+from .pipeline import Stage, Status, check_stage, check_transition, next_stage
 
 ID_NUMBER = "id_number"
 PHONE = "phone"
@@ -137,3 +137,44 @@ def summarize_rounds() -> list[RoundSummary]:
             select(Round).order_by(Round.cutoff_date.desc(), Round.code)
         )
     ]
+
+
+# --- the pipeline (RULES.md §12–13): every move checked against pipeline.py, every move audited
+
+
+def _position_subject(position: Position) -> str:
+    return f"position:{position.round.code}/{position.code}"
+
+
+def require_stage(position: Position, stage: Stage) -> None:
+    """Refuse work of `stage` unless it is the position's open stage.
+
+    Raises StageNotReached, whose message names the step that must close first, or
+    StageClosed when that stage's figures are already final.
+    """
+    check_stage(position.stage, stage)
+
+
+def close_stage(position: Position, stage: Stage, *, actor: str) -> Stage:
+    """Close the position's open `stage` and open the next one; audited. Flushes, never commits."""
+    require_stage(position, stage)
+    opened = next_stage(stage)
+    record_audit(
+        "position.stage", actor=actor, subject=_position_subject(position), round_id=position.round_id,
+        before={"stage": stage.value}, after={"stage": opened.value},
+    )
+    position.stage = opened
+    db.session.flush()
+    return opened
+
+
+def move_candidate(candidate: Candidate, target: Status, *, actor: str, reason: str | None = None) -> None:
+    """Move a candidate to `target` if the pipeline allows it (TransitionNotAllowed if not); audited."""
+    check_transition(candidate.status, target)
+    record_audit(
+        "candidate.status", actor=actor, subject=f"candidate:{candidate.round.code}/{candidate.ref}",
+        round_id=candidate.round_id, before={"status": candidate.status.value},
+        after={"status": target.value, "reason": reason},
+    )
+    candidate.status = target
+    db.session.flush()
