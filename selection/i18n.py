@@ -1,7 +1,9 @@
 """Language selection (语言): Chinese by default, English on request.
 
 ``?lang=en`` (or ``?lang=zh_Hans_CN``) picks a language and a cookie remembers it;
-otherwise the browser's Accept-Language decides, and Chinese is the fallback.
+otherwise the system speaks Chinese, whatever the browser's Accept-Language says: many
+office and kiosk browsers in China are set to English, and a public notice must not
+change language under the reader's feet (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -28,12 +30,6 @@ def select_locale() -> str:
     remembered = request.cookies.get(COOKIE)
     if remembered in LOCALES:
         return remembered
-    for language, _quality in request.accept_languages:
-        primary = language.lower().replace("_", "-").split("-")[0]
-        if primary == "zh":
-            return DEFAULT_LOCALE
-        if primary == "en":
-            return "en"
     return DEFAULT_LOCALE
 
 
