@@ -113,8 +113,6 @@ def publicity_end(start: date, days: int, mode: str, holidays: HolidayCalendar) 
 ALLEGATION = "allegation"
 SUGGESTION = "suggestion"
 OUTCOMES = ("unfounded", "founded_not_affecting", "unresolved", "founded_affecting")
-#: Outcomes under which the appointment goes on.
-CLEARING_OUTCOMES = frozenset({"unfounded", "founded_not_affecting"})
 CHANNELS = ("online", "phone", "letter", "visit", "email")
 
 
@@ -129,8 +127,7 @@ class Complaint:
 
 def is_blocking(complaint: Complaint) -> bool:
     """An allegation that is open or `unresolved` holds the appointment (暂缓任用)."""
-    return complaint.kind == ALLEGATION and complaint.outcome not in CLEARING_OUTCOMES \
-        and complaint.outcome != "founded_affecting"
+    return complaint.kind == ALLEGATION and complaint.outcome in (None, "unresolved")
 
 
 def is_cancelling(complaint: Complaint) -> bool:

@@ -19,7 +19,7 @@ from publicity.rules import (
     probation_end, probation_status, publicity_end, publicity_status,
 )
 from selection.pipeline import Status
-from selection.record.model import Candidate, RoundRecord
+from selection.record.model import Appointment, Candidate, RoundRecord
 from selection.record.parse import RecordError
 from selection.rules import exact_percent, list_size
 from vetting.rules import (
@@ -119,17 +119,17 @@ class _Round:
         self.settings = record.settings
         self.calendar = (extra_calendar or HolidayCalendar()).merged(record.calendar)
         self.problems: list[str] = []
-        self.by_ref = {c.ref: c for c in record.candidates}
         self.results = {c.ref: CandidateResult(c.ref) for c in record.candidates}
+        self.position_of = {p.code: p for p in record.positions}
+        self.candidates_of: dict[str, list[Candidate]] = {p.code: [] for p in record.positions}
+        for candidate in record.candidates:
+            self.candidates_of[candidate.position].append(candidate)
         self.positions = {p.code: PositionResult(p.code) for p in record.positions}
         self.notices = {n.position for n in record.inspection_notices}
         self.complaints: dict[str, list[Complaint]] = {}
         for entry in record.complaints:
             self.complaints.setdefault(entry.candidate, []).append(
                 Complaint(entry.kind, entry.received, entry.outcome))
-
-    def of_position(self, code: str) -> list[Candidate]:
-        return [c for c in self.record.candidates if c.position == code]
 
     def with_status(self, candidates: Iterable[Candidate], status: Status) -> list[Candidate]:
         return [c for c in candidates if self.results[c.ref].status is status]
@@ -158,7 +158,7 @@ def compute(record: RoundRecord, as_of: date | None = None, *,
 def _registration(state: _Round, c: Candidate) -> None:
     """Endorsement, automatic checks, review and recommendation, in that order (§3–4)."""
     result = state.results[c.ref]
-    position = next(p for p in state.record.positions if p.code == c.position)
+    position = state.position_of[c.position]
     if not is_endorsed(None if c.endorsement is None else vars(c.endorsement)):
         result.status = Status.NOT_ENDORSED
         return
@@ -185,7 +185,7 @@ def _registration(state: _Round, c: Candidate) -> None:
 def _position_stages(state: _Round, code: str, posts: int) -> None:
     """From the written exam to the vote list; each list waits for everyone still in (§5–8)."""
     s, out, results = state.settings, state.positions[code], state.results
-    candidates = state.of_position(code)
+    candidates = state.candidates_of[code]
     if any(c.inspection is not None for c in candidates) and code not in state.notices:
         state.problems.append(f"{code}: inspection results entered but no inspection notice was published")
     rated = [c for c in candidates if results[c.ref].recommendation_rate is not None]
@@ -322,7 +322,7 @@ def _after_the_vote(state: _Round) -> None:
     for index, entry in enumerate(record.complaints):
         if entry.candidate not in publicity:
             state.problems.append(f"complaints[{index}].candidate: {entry.candidate} has no publicity")
-    appointments = {}
+    appointments: dict[str, Appointment] = {}
     for index, appointment in enumerate(record.appointments):
         if appointment.candidate in appointments:
             state.problems.append(f"appointments[{index}].candidate: {appointment.candidate} is appointed twice")
@@ -366,7 +366,7 @@ def _after_the_vote(state: _Round) -> None:
                                   f"nor proposed as backfill")
 
 
-def _settle(state: _Round, ref: str, start: date | None, end: date | None, appointment) -> None:  # type: ignore[no-untyped-def]
+def _settle(state: _Round, ref: str, start: date | None, end: date | None, appointment: Appointment | None) -> None:
     """The status of an elected or backfilled candidate from their publicity onwards."""
     result, s = state.results[ref], state.settings
     result.status = Status.ELECTED

@@ -18,7 +18,7 @@ from exams.rules import EDUCATION_ORDER, Requirements, TooFewExaminers, intervie
 from publicity.rules import ASSESSMENT_RESULTS, CHANNELS, OUTCOMES, HolidayCalendar
 from selection.record import model
 from selection.rules import (
-    DomainError, SettingsError, check_id_number, is_valid_phone, parse_score, resolve_settings,
+    DomainError, Settings, SettingsError, check_id_number, is_valid_phone, parse_score, resolve_settings,
 )
 from vetting.rules import (
     ANNUAL_POINTS, AWARD_POINTS, ENDORSEMENT_FIELDS, PENALTY_POINTS, InvalidBallotValue, check_ballot_value,
@@ -249,7 +249,7 @@ _REGISTRATION_FIELDS = (
 
 
 def _candidate(r: _Reader, raw: Any, index: int, positions: set[str],
-               settings: Any) -> model.Candidate | None:
+               settings: Settings | None) -> model.Candidate | None:
     row = f"candidates[{index}]"
     c = r.object(raw, row)
     if c is None:
@@ -338,7 +338,7 @@ def _scores(r: _Reader, values: list[Any], where: str) -> list[Decimal] | None:
     return scores if len(scores) == len(values) else None
 
 
-def _written(r: _Reader, raw: Any, where: str, settings: Any) -> Mapping[str, Decimal] | None:
+def _written(r: _Reader, raw: Any, where: str, settings: Settings | None) -> Mapping[str, Decimal] | None:
     if raw is None:
         return None
     w = r.object(raw, where)
@@ -358,7 +358,7 @@ def _written(r: _Reader, raw: Any, where: str, settings: Any) -> Mapping[str, De
     return papers
 
 
-def _interview(r: _Reader, raw: Any, where: str, settings: Any) -> tuple[Decimal, ...] | None:
+def _interview(r: _Reader, raw: Any, where: str, settings: Settings | None) -> tuple[Decimal, ...] | None:
     if raw is None:
         return None
     i = r.object(raw, where)
@@ -382,7 +382,7 @@ def _interview(r: _Reader, raw: Any, where: str, settings: Any) -> tuple[Decimal
     return tuple(scores)
 
 
-def _evaluation(r: _Reader, raw: Any, where: str, settings: Any) -> tuple[int, ...] | None:
+def _evaluation(r: _Reader, raw: Any, where: str, settings: Settings | None) -> tuple[int, ...] | None:
     if raw is None:
         return None
     ballots: list[int] = []
