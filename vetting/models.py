@@ -210,6 +210,8 @@ class CommitteeVote(db.Model):
     members: Mapped[int]
     present: Mapped[int]
     kind: Mapped[VoteKind] = mapped_column(value_enum(VoteKind), default=VoteKind.MAIN)
+    #: codes of the positions this sitting votes on; None: every position with an undecided vote list
+    positions: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

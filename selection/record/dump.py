@@ -72,22 +72,31 @@ def dump_record(record: model.RoundRecord) -> dict[str, Any]:
         requirements = {k: v for k, v in vars(p.requirements).items() if v is not None}
         positions.append({"code": p.code, "title": p.title, "unit": p.unit, "posts": p.posts,
                           "requirements": requirements})
-    committee = None
-    if record.committee is not None:
-        ballots = sorted((dict(b) for b in record.committee.ballots),
-                         key=lambda b: json.dumps(b, sort_keys=True, ensure_ascii=False))
-        committee = {"members": record.committee.members, "present": record.committee.present, "ballots": ballots}
+    sittings = [_sitting(c) for c in record.committees]
+    committee_part: dict[str, Any] = {"committee": None}
+    if len(record.committees) > 1 or any(c.positions is not None for c in record.committees):
+        committee_part = {"committee": None, "committees": sittings}
+    elif sittings:
+        committee_part = {"committee": sittings[0]}
     return {
         "format": FORMAT, "version": VERSION, "round": round_, "positions": positions,
         "candidates": [_candidate(c) for c in record.candidates],
         "inspection_notices": [{"position": n.position, "published": n.published.isoformat(), **n.details}
                                for n in record.inspection_notices],
-        "committee": committee,
+        **committee_part,
         "publicity": [{"candidate": p.candidate, "start": p.start.isoformat()} for p in record.publicity],
         "complaints": [{"candidate": c.candidate, "kind": c.kind, "channel": c.channel, "anonymous": c.anonymous,
                         "received": c.received.isoformat(), "outcome": c.outcome} for c in record.complaints],
         "appointments": [_appointment(a) for a in record.appointments],
     }
+
+
+def _sitting(c: model.Committee) -> dict[str, Any]:
+    ballots = sorted((dict(b) for b in c.ballots), key=lambda b: json.dumps(b, sort_keys=True, ensure_ascii=False))
+    sitting: dict[str, Any] = {"members": c.members, "present": c.present, "ballots": ballots}
+    if c.positions is not None:
+        sitting["positions"] = list(c.positions)
+    return sitting
 
 
 def _appointment(a: model.Appointment) -> dict[str, Any]:

@@ -126,6 +126,8 @@ class _Round:
             self.candidates_of[candidate.position].append(candidate)
         self.positions = {p.code: PositionResult(p.code) for p in record.positions}
         self.notices = {n.position for n in record.inspection_notices}
+        #: M of the sitting that decided each position (backfill needs a majority of it)
+        self.members: dict[str, int] = {}
         self.complaints: dict[str, list[Complaint]] = {}
         for entry in record.complaints:
             self.complaints.setdefault(entry.candidate, []).append(
@@ -282,26 +284,37 @@ def _position_stages(state: _Round, code: str, posts: int) -> None:
 
 
 def _committee_vote(state: _Round) -> None:
-    """差额票决 (§8): quorum, then the ballots, then who is elected per position."""
-    committee = state.record.committee
-    if committee is None:
-        return
-    validity = vote_validity(committee.members, committee.present, len(committee.ballots))
-    for position in state.record.positions:
-        out = state.positions[position.code]
-        if out.vote_list is None:
-            continue
-        out.vote_status = validity
-        if validity != VOTE_OK:
-            continue
-        counts = approvals((b.get(position.code, []) for b in committee.ballots), out.vote_list, position.posts)
-        outcome = election(counts, position.posts, committee.members)
-        out.elected, out.tie_revote = outcome.elected, outcome.tie_revote
-        for ref, count in counts.items():
-            result = state.results[ref]
-            result.approvals = count
-            result.status = (Status.ELECTED if ref in outcome.elected
-                             else Status.TIE_REVOTE if ref in outcome.tie_revote else Status.NOT_ELECTED)
+    """差额票决 (§8), sitting by sitting: quorum, then the ballots, then who is elected.
+
+    A sitting votes on the positions it names, or, naming none, on every position with a
+    vote list that no earlier sitting decided. A position decided by a valid vote cannot be
+    voted on again; after a sitting without quorum (or with too many ballots) it can.
+    """
+    for index, sitting in enumerate(state.record.committees):
+        where = f"committees[{index}]"  # only sittings that name positions are located, and those are a list
+        validity = vote_validity(sitting.members, sitting.present, len(sitting.ballots))
+        for position in state.record.positions:
+            out = state.positions[position.code]
+            named = sitting.positions is not None and position.code in sitting.positions
+            if sitting.positions is not None and not named:
+                continue
+            if out.vote_list is None or out.elected is not None:
+                if named:
+                    reason = "has no vote list" if out.vote_list is None else "was decided by an earlier sitting"
+                    state.problems.append(f"{where}.positions: {position.code} {reason}")
+                continue
+            out.vote_status = validity
+            if validity != VOTE_OK:
+                continue
+            counts = approvals((b.get(position.code, []) for b in sitting.ballots), out.vote_list, position.posts)
+            outcome = election(counts, position.posts, sitting.members)
+            out.elected, out.tie_revote = outcome.elected, outcome.tie_revote
+            state.members[position.code] = sitting.members
+            for ref, count in counts.items():
+                result = state.results[ref]
+                result.approvals = count
+                result.status = (Status.ELECTED if ref in outcome.elected
+                                 else Status.TIE_REVOTE if ref in outcome.tie_revote else Status.NOT_ELECTED)
 
 
 def _after_the_vote(state: _Round) -> None:
@@ -355,7 +368,7 @@ def _after_the_vote(state: _Round) -> None:
             proposed.add(ref)
             _settle(state, ref, publicity.get(ref), ends.get(ref), appointments.get(ref))
             if state.results[ref].status is Status.CANCELLED:
-                successor = backfill_candidate(counts, record.committee.members, taken)  # type: ignore[union-attr]
+                successor = backfill_candidate(counts, state.members[position.code], taken)
                 if successor is not None:
                     taken.add(successor)
                     out.backfill.append(successor)

@@ -120,11 +120,14 @@ class InspectionNotice:
 
 @dataclass(frozen=True)
 class Committee:
-    """差额票决: members (M), members present and the ballots as cast (position → refs)."""
+    """A sitting of the committee (差额票决): members (M), members present, the ballots as cast
+    (position → refs), and the positions it votes on (None: every position with a vote list
+    that no earlier sitting decided)."""
 
     members: int
     present: int
     ballots: tuple[Mapping[str, object], ...] = ()
+    positions: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,8 @@ class RoundRecord:
     positions: tuple[Position, ...]
     candidates: tuple[Candidate, ...]
     inspection_notices: tuple[InspectionNotice, ...] = ()
-    committee: Committee | None = None
+    #: the committee's sittings in the order they were held (the spec's single `committee` is one)
+    committees: tuple[Committee, ...] = ()
     publicity: tuple[PublicityEntry, ...] = ()
     complaints: tuple[ComplaintEntry, ...] = ()
     appointments: tuple[Appointment, ...] = ()

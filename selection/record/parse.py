@@ -161,7 +161,7 @@ def parse_record(data: Any) -> model.RoundRecord:
     refs = {ref for _, ref in _raw_values(raw_candidates, "ref")}
 
     notices = _notices(r, top.get("inspection_notices"), codes)
-    committee = _committee(r, top.get("committee"))
+    committees = _committees(r, top, codes)
     publicity = _entries(r, top, "publicity", refs, _publicity)
     complaints = _entries(r, top, "complaints", refs, _complaint)
     appointments = _entries(r, top, "appointments", refs, _appointment)
@@ -172,7 +172,7 @@ def parse_record(data: Any) -> model.RoundRecord:
     return model.RoundRecord(
         code=code, title=title, cutoff_date=cutoff, as_of=as_of, setting_overrides=dict(overrides),
         settings=settings, calendar=calendar, positions=tuple(p for p in positions if p),
-        candidates=tuple(c for c in candidates if c), inspection_notices=tuple(notices), committee=committee,
+        candidates=tuple(c for c in candidates if c), inspection_notices=tuple(notices), committees=committees,
         publicity=tuple(publicity), complaints=tuple(complaints), appointments=tuple(appointments),
     )
 
@@ -458,23 +458,41 @@ def _notices(r: _Reader, raw: Any, positions: set[str]) -> list[model.Inspection
     return notices
 
 
-def _committee(r: _Reader, raw: Any) -> model.Committee | None:
-    if raw is None:
-        return None
-    c = r.object(raw, "committee")
+def _committees(r: _Reader, top: Mapping[str, Any], positions: set[str]) -> tuple[model.Committee, ...]:
+    """The committee's sittings: the spec's single `committee`, or a `committees` list (an extension
+    for rounds whose positions reach the vote at different times; see docs/decisions.md)."""
+    if top.get("committee") is not None and top.get("committees") is not None:
+        r.fail("committees", "give either committee or committees, not both")
+        return ()
+    if top.get("committee") is not None:
+        sitting = _committee(r, top["committee"], "committee", positions)
+        return () if sitting is None else (sitting,)
+    sittings = (_committee(r, raw, f"committees[{i}]", positions)
+                for i, raw in enumerate(r.array(top.get("committees"), "committees")))
+    return tuple(s for s in sittings if s is not None)
+
+
+def _committee(r: _Reader, raw: Any, where: str, positions: set[str]) -> model.Committee | None:
+    c = r.object(raw, where)
     if c is None:
         return None
-    members = r.get(c, "members", "committee", _positive)
-    present = r.get(c, "present", "committee", _count)
+    members = r.get(c, "members", where, _positive)
+    present = r.get(c, "present", where, _count)
     if members is not None and present is not None and present > members:
-        r.fail("committee.present", f"{present} members present but the committee has {members}")
+        r.fail(f"{where}.present", f"{present} members present but the committee has {members}")
     ballots = []
-    for index, ballot in enumerate(r.array(c.get("ballots"), "committee.ballots")):
-        if r.object(ballot, f"committee.ballots[{index}]") is not None:
+    for index, ballot in enumerate(r.array(c.get("ballots"), f"{where}.ballots")):
+        if r.object(ballot, f"{where}.ballots[{index}]") is not None:
             ballots.append(dict(ballot))
+    voted_on = None
+    if c.get("positions") is not None:
+        voted_on = tuple(str(code) for code in r.array(c["positions"], f"{where}.positions"))
+        for index, code in enumerate(voted_on):
+            if code not in positions:
+                r.fail(f"{where}.positions[{index}]", f"unknown position {code}")
     if members is None or present is None:
         return None
-    return model.Committee(members, present, tuple(ballots))
+    return model.Committee(members, present, tuple(ballots), voted_on)
 
 
 def _entries(r: _Reader, top: Mapping[str, Any], key: str, refs: set[str],

@@ -189,12 +189,13 @@ def _store_after_vote(record: model.RoundRecord, round_id: int, position_ids: di
          **{k: v for k, v in n.details.items() if k in _NOTICE_DETAILS}}
         for n in record.inspection_notices
     ])
-    if record.committee is not None:
-        vote = CommitteeVote(round_id=round_id, members=record.committee.members, present=record.committee.present)
+    for sitting in record.committees:
+        vote = CommitteeVote(round_id=round_id, members=sitting.members, present=sitting.present,
+                             positions=None if sitting.positions is None else list(sitting.positions))
         db.session.add(vote)
         db.session.flush()
         _insert(CommitteeBallot, [{"id": new_ballot_id(), "vote_id": vote.id, "choices": dict(b)}
-                                  for b in record.committee.ballots])
+                                  for b in sitting.ballots])
     _insert(Publicity, [{"candidate_id": ids[p.candidate], "start": p.start} for p in record.publicity])
     _insert(Complaint, [
         {"uid": new_uid(), "candidate_id": ids[c.candidate], "kind": c.kind, "channel": c.channel,
@@ -294,7 +295,7 @@ def load_record(round_: Round, *, today: date) -> tuple[model.RoundRecord, Holid
             for p in positions),
         candidates=tuple(candidates),
         inspection_notices=_notices(positions),
-        committee=_committee(round_.id),
+        committees=_committees(round_.id),
         **_after_vote(round_.id, ref_of),
     )
     return record, _calendar(None)
@@ -385,13 +386,16 @@ def _notices(positions: Sequence[Position]) -> tuple[model.InspectionNotice, ...
         for n in sorted(notices, key=lambda n: order[n.position_id]))
 
 
-def _committee(round_id: int) -> model.Committee | None:
-    vote = db.session.scalar(select(CommitteeVote).where(CommitteeVote.round_id == round_id)
-                             .order_by(CommitteeVote.id).limit(1))
-    if vote is None:
-        return None
-    ballots = db.session.scalars(select(CommitteeBallot.choices).where(CommitteeBallot.vote_id == vote.id)).all()
-    return model.Committee(vote.members, vote.present, tuple(dict(b) for b in ballots))
+def _committees(round_id: int) -> tuple[model.Committee, ...]:
+    votes = db.session.scalars(select(CommitteeVote).where(CommitteeVote.round_id == round_id)
+                               .order_by(CommitteeVote.id)).all()
+    ballots: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for vote_id, choices in db.session.execute(
+            select(CommitteeBallot.vote_id, CommitteeBallot.choices)
+            .where(CommitteeBallot.vote_id.in_([v.id for v in votes]))):
+        ballots[vote_id].append(dict(choices))
+    return tuple(model.Committee(v.members, v.present, tuple(ballots[v.id]),
+                                 None if v.positions is None else tuple(v.positions)) for v in votes)
 
 
 def _after_vote(round_id: int, ref_of: dict[int, str]) -> dict[str, Any]:
