@@ -43,6 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["PRODUCTION"] and app.debug:
         # the interactive debugger would hand out a shell (SECURITY.md P23)
         raise RuntimeError("debug mode is refused in production: unset FLASK_DEBUG")
+    if app.config["PRODUCTION"] and app.config.get("TODAY"):
+        # a pinned clock would let statuses and deadlines lie (selection/clock.py)
+        raise RuntimeError("TODAY pins the clock for tests and demos; it is refused in production")
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     app.extensions[EXTENSION_KEY] = load_keys(app)
 

@@ -1,18 +1,52 @@
-"""Keeping stored statuses in step with the rules (状态刷新): the engine over a stored round.
+"""Use cases over a whole stored round (选拔工作): its results, closing a stage, refreshing statuses.
 
-A status is never set by hand from a computed value: after any entry changes a round, the
-caller refreshes it here, and every status that moves gets an audit row (before → after).
+Every page that shows a status, a list or a score asks `round_results`, and every entry
+that changes a round ends with `refresh_statuses`, so the stored status column never drifts
+from what the rules compute. Services flush, never commit.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from selection.audit import record_audit
 from selection.extensions import db
-from selection.models import Round
+from selection.models import Position, Round
+from selection.pipeline import Stage
 from selection.record.engine import Results, compute
+from selection.record.model import RoundRecord
+from selection.record.stages import Missing, closing_refusal
 from selection.record.store import load_record
+from selection.services import close_stage, require_stage
+
+
+class StageIncomplete(Exception):
+    """The open stage cannot close: entries are missing (`missing` says which)."""
+
+    def __init__(self, stage: Stage, missing: Missing) -> None:
+        super().__init__(f"{stage.value} cannot close: {missing}")
+        self.stage = stage
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """A stored round as the rules see it at a date."""
+
+    record: RoundRecord
+    results: Results
+
+
+def round_state(round_: Round, *, today: date) -> RoundState:
+    """The round as a record and its results, at the round's own date or `today` for a live round."""
+    record, calendar = load_record(round_, today=today)
+    return RoundState(record, compute(record, calendar=calendar))
+
+
+def round_results(round_: Round, *, today: date) -> Results:
+    """The results every page shows (RULES.md, computed by the one engine)."""
+    return round_state(round_, today=today).results
 
 
 def refresh_statuses(round_: Round, *, actor: str, today: date) -> Results:
@@ -20,8 +54,7 @@ def refresh_statuses(round_: Round, *, actor: str, today: date) -> Results:
 
     Raises RecordError when the stored entries are inconsistent. Flushes, never commits.
     """
-    record, calendar = load_record(round_, today=today)
-    results = compute(record, calendar=calendar)
+    results = round_results(round_, today=today)
     stored = {candidate.ref: candidate for candidate in round_.candidates}
     for result in results.candidates:
         candidate = stored[result.ref]
@@ -34,3 +67,18 @@ def refresh_statuses(round_: Round, *, actor: str, today: date) -> Results:
             candidate.status = result.status
     db.session.flush()
     return results
+
+
+def close_position_stage(position: Position, stage: Stage, *, actor: str, today: date) -> Stage:
+    """Close the position's open `stage` once everything it needs is entered; returns the stage opened.
+
+    Refuses with StageNotReached / StageClosed (order) or StageIncomplete (what is missing).
+    """
+    require_stage(position, stage)
+    state = round_state(position.round, today=today)
+    missing = closing_refusal(stage, position.code, state.record, state.results)
+    if missing is not None:
+        raise StageIncomplete(stage, missing)
+    opened = close_stage(position, stage, actor=actor)
+    refresh_statuses(position.round, actor=actor, today=today)
+    return opened
