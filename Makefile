@@ -2,7 +2,7 @@
 export PORT ?= 5000
 VENV := .venv
 STAMP := $(VENV)/.installed
-CATALOGS := $(wildcard selection/translations/*/LC_MESSAGES/messages.po)
+CATALOGS := $(wildcard */translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: venv translations extract-messages migrate run test
@@ -21,13 +21,19 @@ translations: $(COMPILED)
 %.mo: %.po $(STAMP)
 	$(VENV)/bin/pybabel compile --domain messages --input-file $< --output-file $@
 
-# Pull new msgids out of the code and templates into both catalogs.
+# Pull new msgids out of each package's code and templates into that package's catalogs.
 extract-messages: venv
-	$(VENV)/bin/pybabel extract --mapping-file babel.cfg --keywords _l --no-location --sort-by-file \
-		--output-file selection/translations/messages.pot .
-	$(VENV)/bin/pybabel update --input-file selection/translations/messages.pot \
-		--output-dir selection/translations --no-fuzzy-matching
-	rm selection/translations/messages.pot
+	for package in selection exams vetting publicity; do \
+		$(VENV)/bin/pybabel extract --mapping-file babel.cfg --keywords _l --no-location --sort-by-file \
+			--output-file $$package/messages.pot $$package && \
+		for locale in zh_Hans_CN en; do \
+			if [ -f $$package/translations/$$locale/LC_MESSAGES/messages.po ]; then \
+				$(VENV)/bin/pybabel update --input-file $$package/messages.pot --output-dir $$package/translations \
+					--locale $$locale --no-fuzzy-matching; \
+			else $(VENV)/bin/pybabel init --input-file $$package/messages.pot --output-dir $$package/translations \
+					--locale $$locale; fi; \
+		done; rm $$package/messages.pot; \
+	done
 
 migrate: venv
 	$(VENV)/bin/flask --app selection db upgrade

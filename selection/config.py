@@ -18,6 +18,8 @@ SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
 BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+#: Each package keeps its own catalog (relative to selection/); Flask-Babel merges them.
+BABEL_TRANSLATION_DIRECTORIES = "translations;../exams/translations;../vetting/translations;../publicity/translations"
 
 #: An ISO date that pins `selection.clock.today()`, for tests and demos only (refused in production).
 TODAY = None
