@@ -6,7 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .audit import record_audit
 from .crypto import blind_index, decrypt_field, encrypt_field
@@ -178,3 +179,26 @@ def move_candidate(candidate: Candidate, target: Status, *, actor: str, reason: 
     )
     candidate.status = target
     db.session.flush()
+
+
+# --- concurrent editing (SECURITY.md P50a): a form carries the version it showed
+
+
+class StaleEdit(Exception):
+    """The row changed since the form was shown: modified by someone else."""
+
+
+def claim_version(obj: Candidate | Round, seen_version: int) -> None:
+    """Compare-and-swap the row's version: succeed only if it is still `seen_version`.
+
+    One conditional UPDATE, so two concurrent saves of the same form cannot both pass,
+    on PostgreSQL and SQLite alike. Call it before changing anything the form covers.
+    """
+    model = type(obj)
+    claimed = db.session.execute(
+        update(model).where(model.id == obj.id, model.version_id == seen_version)
+        .values(version_id=seen_version + 1).execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise StaleEdit(f"{model.__tablename__} {obj.id} was modified by someone else")
+    set_committed_value(obj, "version_id", seen_version + 1)

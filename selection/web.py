@@ -1,0 +1,60 @@
+"""Helpers at the web edge (网页): domain refusals as translated messages, shared by every package's views.
+
+A view catches the domain error its service raises and flashes `refusal_message(error)`:
+the message names what is missing, in the reader's language.
+"""
+
+from __future__ import annotations
+
+from flask import flash
+
+from selection.i18n import _, _l
+from selection.labels import STAGE_LABELS
+from selection.pipeline import PipelineError, StageClosed, StageNotReached, TransitionNotAllowed
+from selection.rules import DomainError
+from selection.services import StaleEdit
+
+#: Why a stage cannot close yet, by the reason `selection.record.stages.Missing` gives.
+MISSING_LABELS = {
+    "qualification review pending": _l("qualification review pending"),
+    "recommendation tally missing": _l("recommendation tally missing"),
+    "written result missing": _l("written result missing"),
+    "interview result missing": _l("interview result missing"),
+    "evaluation ballots or performance record missing": _l("evaluation ballots or performance record missing"),
+    "inspection notice not published": _l("inspection notice not published"),
+    "inspection record missing": _l("inspection record missing"),
+    "committee vote not held or not valid": _l("committee vote not held or not valid"),
+    "tie to be revoted": _l("tie to be revoted"),
+    "publicity not over or not cleared": _l("publicity not over or not cleared"),
+    "appointment not recorded": _l("appointment not recorded"),
+    "final assessment not recorded": _l("final assessment not recorded"),
+}
+
+
+def refusal_message(error: Exception) -> str:
+    """The translated sentence for a refused action: what is missing, and where."""
+    from selection.record.services import StageIncomplete
+
+    if isinstance(error, StageNotReached):
+        return _("%(stage)s cannot start before %(missing)s has closed.",
+                 stage=STAGE_LABELS[error.needed], missing=STAGE_LABELS[error.missing])
+    if isinstance(error, StageClosed):
+        return _("%(stage)s has already closed; its figures are final.", stage=STAGE_LABELS[error.needed])
+    if isinstance(error, StageIncomplete):
+        who = "、".join(error.missing.refs)
+        reason = MISSING_LABELS.get(error.missing.reason, error.missing.reason)
+        return _("%(stage)s cannot close yet: %(reason)s%(who)s.", stage=STAGE_LABELS[error.stage],
+                 reason=reason, who=f" ({who})" if who else "")
+    if isinstance(error, StaleEdit):
+        return _("Modified by someone else since you opened this page; nothing was saved. "
+                 "Reload to see the current entries.")
+    if isinstance(error, TransitionNotAllowed):
+        return _("This candidate cannot move to that status now.")
+    if isinstance(error, (DomainError, PipelineError)):
+        return str(error)
+    raise error
+
+
+def flash_refusal(error: Exception) -> None:
+    """Flash `refusal_message(error)` as an error."""
+    flash(refusal_message(error), "error")

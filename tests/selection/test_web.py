@@ -1,0 +1,44 @@
+"""Refusals at the web edge name what is missing; stale forms are refused (P50a)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from selection.models import Candidate, Position, Round
+from selection.pipeline import Stage, StageClosed, StageNotReached
+from selection.record.services import StageIncomplete
+from selection.record.stages import Missing
+from selection.services import StaleEdit, claim_version
+from selection.web import refusal_message
+
+
+@pytest.mark.parametrize(("error", "named"), [
+    (StageNotReached(Stage.WRITTEN, Stage.REVIEW), ["笔试", "公开推荐"]),  # the stage asked for, the missing step
+    (StageClosed(Stage.WRITTEN, Stage.INTERVIEW), ["笔试"]),
+    (StageIncomplete(Stage.WRITTEN, Missing("written result missing", ("C030",))), ["笔试", "C030"]),
+    (StaleEdit("x"), []),
+])
+def test_refusal_message_names_the_stage_and_who(app: Flask, error: Exception, named: list[str]) -> None:
+    with app.test_request_context("/"):
+        message = refusal_message(error)
+
+    assert message and "%(" not in message
+    assert all(word in message for word in named)
+
+
+@pytest.mark.db
+def test_claim_version_lets_one_of_two_stale_saves_through(db: SQLAlchemy, create_round: Callable[..., Round],
+                                                          create_position: Callable[..., Position],
+                                                          create_candidate: Callable[..., Candidate]) -> None:
+    candidate = create_candidate(create_position(create_round()))
+    shown = candidate.version_id
+
+    claim_version(candidate, shown)
+    with pytest.raises(StaleEdit):
+        claim_version(candidate, shown)
+
+    assert candidate.version_id == shown + 1
