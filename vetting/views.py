@@ -1,4 +1,7 @@
-"""Pages of the vetting package (考察与票决); routes arrive with their features."""
+"""Pages of the vetting package (考察与票决); routes arrive with their features.
+
+How a stage screen is built (permissions, URLs, services, refusals, tests, git): docs/web.md — read it first.
+"""
 
 from __future__ import annotations
 
