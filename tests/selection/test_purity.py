@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE_MODULES = [
     "selection/rules.py", "selection/pipeline.py", "exams/rules.py", "vetting/rules.py", "publicity/rules.py",
     "selection/record/model.py", "selection/record/parse.py", "selection/record/engine.py",
-    "selection/record/dump.py",
+    "selection/record/dump.py", "selection/record/stages.py", "selection/spreadsheets.py", "selection/charts.py",
 ]
 FORBIDDEN_IMPORTS = ("flask", "flask_", "sqlalchemy", "selection.extensions", "selection.models",
                      "selection.services", "selection.audit", "selection.crypto")
