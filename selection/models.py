@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
-    JSON, Date, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, TypeDecorator,
+    JSON, Date, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -156,6 +156,8 @@ class Round(db.Model):
     #: only the overrides of RULES.md §2 defaults, exactly as given (strings stay strings)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the call for applications (报名公告), set when the round is published
+    announcement: Mapped[str | None] = mapped_column(Text)
     #: optimistic lock: a stale save raises StaleDataError
     version_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
