@@ -84,8 +84,8 @@ class HolidayCalendar:
         return day.weekday() < 5 and day not in chinese_calendar.holidays
 
 
-def publicity_end(start: date, days: int, mode: str, holidays: HolidayCalendar) -> date:
-    """The last day of a publicity period (公示期) of `days` counted days from `start`.
+def counted_days(start: date, days: int, mode: str, holidays: HolidayCalendar) -> tuple[date, ...]:
+    """The days a publicity period (公示期) counts, in order, from `start` (RULES.md §9).
 
     `calendar` mode counts every day but statutory-holiday rest days (weekends count);
     `working` mode counts official working days only. The start counts as day 1 when it
@@ -99,13 +99,30 @@ def publicity_end(start: date, days: int, mode: str, holidays: HolidayCalendar) 
         counts = holidays.is_working_day
     else:
         raise PublicityError(f"unknown publicity mode {mode!r}")
-    day, counted = start, 0
-    while True:
+    day, counted = start, []
+    while len(counted) < days:
         if counts(day):
-            counted += 1
-            if counted == days:
-                return day
+            counted.append(day)
         day += timedelta(days=1)
+    return tuple(counted)
+
+
+def publicity_end(start: date, days: int, mode: str, holidays: HolidayCalendar) -> date:
+    """The last day of a publicity period (公示期): the day the last counted day falls on."""
+    return counted_days(start, days, mode, holidays)[-1]
+
+
+def service_length(since: date, at: date) -> tuple[int, int]:
+    """Whole years and months from `since` to `at`, as a publicity notice states time in a post or rank.
+
+    A month is complete on the same day of a later month (or that month's last day, when
+    it is shorter); a date before `since` gives (0, 0).
+    """
+    months = (at.year - since.year) * 12 + at.month - since.month
+    if months > 0 and add_months(since, months) > at:
+        months -= 1
+    months = max(months, 0)
+    return divmod(months, 12)
 
 
 # --- complaints (举报, RULES.md §10) -----------------------------------------------------
@@ -160,21 +177,53 @@ def publicity_status(start: date, end: date, complaints: Iterable[Complaint], to
     return Status.CLEARED
 
 
-def appointment_refusal(publicity_end_date: date | None, complaints: Iterable[Complaint], on: date) -> str | None:
-    """Why an appointment on `on` is not allowed (任用前置条件), or None when it is.
+@dataclass(frozen=True)
+class AppointmentObstacle:
+    """What keeps a candidate from being appointed on a day (任用前置条件未满足).
+
+    `reason` is `no_publicity`, `publicity_running` (until `publicity_end`) or `allegation`
+    (received on `received`, with `outcome` None while open).
+    """
+
+    reason: str
+    publicity_end: date | None = None
+    received: date | None = None
+    outcome: str | None = None
+
+    def __str__(self) -> str:
+        if self.reason == "no_publicity":
+            return "the candidate has had no publicity"
+        if self.reason == "publicity_running":
+            return f"the publicity runs until {self.publicity_end.isoformat()}"  # type: ignore[union-attr]
+        return f"an allegation received on {self.received.isoformat()} is {self.outcome or 'open'}"  # type: ignore[union-attr]
+
+
+def appointment_obstacle(publicity_end_date: date | None, complaints: Iterable[Complaint],
+                         on: date) -> AppointmentObstacle | None:
+    """Why an appointment on `on` is not allowed (任用前置条件), or None when it is (RULES.md §10).
 
     It needs a publicity that ended before `on`, and no allegation received by then that is
     open, unresolved or founded and affecting.
     """
     if publicity_end_date is None:
-        return "the candidate has had no publicity"
+        return AppointmentObstacle("no_publicity")
     if on <= publicity_end_date:
-        return f"the publicity runs until {publicity_end_date.isoformat()}"
+        return AppointmentObstacle("publicity_running", publicity_end=publicity_end_date)
     for complaint in complaints:
         if complaint.received <= on and (is_blocking(complaint) or is_cancelling(complaint)):
-            state = complaint.outcome or "open"
-            return f"an allegation received on {complaint.received.isoformat()} is {state}"
+            return AppointmentObstacle("allegation", received=complaint.received, outcome=complaint.outcome)
     return None
+
+
+def appointment_refusal(publicity_end_date: date | None, complaints: Iterable[Complaint], on: date) -> str | None:
+    """`appointment_obstacle` in words, or None when the appointment on `on` is allowed."""
+    obstacle = appointment_obstacle(publicity_end_date, complaints, on)
+    return None if obstacle is None else str(obstacle)
+
+
+def is_future(day: date, today: date) -> bool:
+    """An entry records what has happened (事事有记录): a day after `today` has not."""
+    return day > today
 
 
 # --- probation (任职试用, RULES.md §11) ---------------------------------------------------
@@ -198,6 +247,11 @@ def probation_end(appointed: date, months: int) -> date:
 def may_assess(end: date, on: date) -> bool:
     """The final assessment (试用期满考核) can be recorded only on or after the end date."""
     return on >= end
+
+
+def is_during_probation(appointed: date, end: date, on: date) -> bool:
+    """A tracking review (试用期跟踪考核) falls within probation: from the appointment to its end."""
+    return appointed <= on <= end
 
 
 def probation_status(assessment: str | None) -> Status:

@@ -10,8 +10,9 @@ import chinese_calendar
 import pytest
 
 from publicity.rules import (
-    Complaint, HolidayCalendar, MissingHolidayYear, PublicityError, appointment_refusal, is_overdue,
-    is_probation_due_soon, may_assess, probation_end, probation_status, publicity_end, publicity_status,
+    AppointmentObstacle, Complaint, HolidayCalendar, MissingHolidayYear, PublicityError, appointment_obstacle,
+    appointment_refusal, counted_days, is_during_probation, is_future, is_overdue, is_probation_due_soon,
+    may_assess, probation_end, probation_status, publicity_end, publicity_status, service_length,
 )
 from selection.pipeline import Status
 
@@ -55,6 +56,22 @@ def test_national_calendar_2026_is_as_the_expectations_assume(day, rest):
 ])
 def test_publicity_end_counts_days_around_the_autumn_holidays(start, mode, expected):
     assert publicity_end(start, 7, mode, NATIONAL) == expected
+
+
+def test_counted_days_lists_the_worked_example_and_ends_where_publicity_end_does():
+    days = counted_days(date(2026, 9, 24), 7, "calendar", NATIONAL)
+
+    # RULES.md §9: 09-24, 09-28, 09-29, 09-30, 10-08, 10-09, 10-10
+    assert days == (date(2026, 9, 24), date(2026, 9, 28), date(2026, 9, 29), date(2026, 9, 30),
+                    date(2026, 10, 8), date(2026, 10, 9), date(2026, 10, 10))
+    assert publicity_end(date(2026, 9, 24), 7, "calendar", NATIONAL) == days[-1]
+
+
+def test_counted_days_in_working_mode_skip_weekends_but_count_make_up_days():
+    # Fri 18, (Sat 19 off), Sun 20 make-up, 21, 22, 23, 24, (25–27 rest), Mon 28
+    assert counted_days(date(2026, 9, 18), 7, "working", NATIONAL) == (
+        date(2026, 9, 18), date(2026, 9, 20), date(2026, 9, 21), date(2026, 9, 22), date(2026, 9, 23),
+        date(2026, 9, 24), date(2026, 9, 28))
 
 
 @pytest.mark.parametrize(("start", "mode", "expected"), [
@@ -225,6 +242,41 @@ def test_appointment_refusal(end, complaints, on, refused):
     assert (reason is not None) is refused
 
 
+@pytest.mark.parametrize(("end", "complaints", "on", "expected"), [
+    (None, [], date(2026, 10, 20), AppointmentObstacle("no_publicity")),
+    (END, [], END, AppointmentObstacle("publicity_running", publicity_end=END)),
+    (END, [_allegation(None)], date(2026, 10, 20), AppointmentObstacle("allegation", received=date(2026, 9, 25))),
+    (END, [_allegation("unresolved")], date(2026, 10, 20),
+     AppointmentObstacle("allegation", received=date(2026, 9, 25), outcome="unresolved")),
+    (END, [_allegation("unfounded")], date(2026, 10, 20), None),
+])
+def test_appointment_obstacle_says_what_keeps_the_appointment(end, complaints, on, expected):
+    assert appointment_obstacle(end, complaints, on) == expected
+
+
+def test_appointment_refusal_is_the_obstacle_in_words():
+    assert appointment_refusal(END, [], END) == "the publicity runs until 2026-10-10"
+    assert appointment_refusal(END, [_allegation(None)], AFTER) == "an allegation received on 2026-09-25 is open"
+    assert appointment_refusal(None, [], AFTER) == "the candidate has had no publicity"
+
+
+def test_is_future_only_after_today():
+    assert is_future(date(2026, 11, 21), date(2026, 11, 20)) is True
+    assert is_future(date(2026, 11, 20), date(2026, 11, 20)) is False
+
+
+@pytest.mark.parametrize(("since", "at", "expected"), [
+    (date(2019, 3, 1), date(2026, 11, 16), (7, 8)),
+    (date(2019, 3, 1), date(2026, 2, 28), (6, 11)),     # one day short of 7 years
+    (date(2019, 3, 1), date(2026, 3, 1), (7, 0)),
+    (date(2026, 1, 31), date(2026, 2, 28), (0, 1)),     # February has no 31st: its last day completes the month
+    (date(2026, 1, 31), date(2026, 2, 27), (0, 0)),
+    (date(2026, 11, 20), date(2026, 11, 1), (0, 0)),    # not yet begun
+])
+def test_service_length_in_whole_years_and_months(since, at, expected):
+    assert service_length(since, at) == expected
+
+
 @pytest.mark.parametrize(("received", "today", "outcome", "expected"), [
     (date(2026, 9, 25), date(2026, 10, 25), None, False),     # day 30: not overdue
     (date(2026, 9, 25), date(2026, 10, 26), None, True),      # day 31: overdue
@@ -263,6 +315,16 @@ def test_probation_end_is_the_same_day_months_later(appointed, months, expected)
 ])
 def test_may_assess_on_or_after_the_end(on, expected):
     assert may_assess(date(2027, 10, 20), on) is expected
+
+
+@pytest.mark.parametrize(("on", "expected"), [
+    (date(2026, 10, 18), False),    # before the appointment
+    (date(2026, 10, 19), True),
+    (date(2027, 10, 19), True),     # the end date
+    (date(2027, 10, 20), False),
+])
+def test_is_during_probation_from_the_appointment_to_the_end(on, expected):
+    assert is_during_probation(date(2026, 10, 19), date(2027, 10, 19), on) is expected
 
 
 @pytest.mark.parametrize(("assessment", "expected"), [
