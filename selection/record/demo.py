@@ -169,7 +169,9 @@ def demo_record() -> dict[str, Any]:
                                 "period": "2026年9月8日至9月18日", "purpose": "了解考察对象德能勤绩廉情况",
                                 "office_address": "市委组织部干部一科(市行政中心3号楼)", "phone": "0571-87000000"}
                                for code in ("P01", "P02", "P03")],
-        "committee": {"members": 11, "present": 11, "ballots": ballots},
+        # The sitting names its positions: one naming none would also vote on P03 as soon as
+        # P03's vote list is formed (docs/decisions.md, "Committee sittings").
+        "committees": [{"members": 11, "present": 11, "ballots": ballots, "positions": ["P01", "P02"]}],
         "publicity": [
             {"candidate": p01[0]["ref"], "start": "2026-09-24"},
             {"candidate": first_p02, "start": "2026-09-28"},
