@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import TypeVar
 
 from selection.pipeline import Status
 from selection.rules import COMPONENTS, DomainError, list_size, round_score, shared_ranks, shortlist
@@ -93,9 +94,25 @@ def evaluation_score(ballots: Sequence[int], *, trim_ratio: Decimal, min_ballots
     n = len(ballots)
     if n < min_ballots:
         raise TooFewBallots(f"{n} valid ballots; at least {min_ballots} are required")
-    k = math.floor(n * trim_ratio)
+    k = trimmed_count(n, trim_ratio)
     kept = sorted(ballots)[k:n - k]
     return round_score(Fraction(sum(kept), len(kept)))
+
+
+def trimmed_count(n: int, trim_ratio: Decimal) -> int:
+    """How many of n evaluation ballots are trimmed from each end: k = floor(n × trim_ratio)."""
+    return math.floor(n * trim_ratio)
+
+
+def ballots_from_tally(counts: Mapping[int, int]) -> list[int]:
+    """Per-value counts back to the ballots they count, highest first; every value checked."""
+    ballots: list[int] = []
+    for value, count in sorted(counts.items(), reverse=True):
+        check_ballot_value(value)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise VettingError(f"{count!r} is not a ballot count")
+        ballots.extend([value] * count)
+    return ballots
 
 
 def ballot_tally(ballots: Iterable[int]) -> dict[int, int]:
@@ -197,6 +214,65 @@ def vote_list(order: Mapping[str, tuple[int, int]], posts: int, ratio: Decimal) 
     return sorted(shortlist(ordered, list_size(posts, ratio), key=order.__getitem__))
 
 
+#: Why a candidate is in or out of a shortlist (inspection list, vote list), as `shortlist_reasons` says.
+WITHIN_CUTOFF = "within_cutoff"
+TIED_WITH_LAST = "tied_with_last"
+BELOW_CUTOFF = "below_cutoff"
+
+K = TypeVar("K", bound=Hashable)
+
+
+def shortlist_reasons(order: Mapping[str, K], size: int, listed: Collection[str]) -> dict[str, str]:
+    """Why each candidate is on a list formed by `shortlist` or not (RULES.md §7–8).
+
+    `order` maps ref → sort key (best lowest) for those the list was formed from, `size`
+    is the cut-off ceil(posts × ratio) and `listed` the list as the engine formed it. A
+    listed candidate is WITHIN_CUTOFF (among the first `size`) or TIED_WITH_LAST (entered
+    because tied with the last place); anyone else is BELOW_CUTOFF.
+    """
+    ordered = sorted(order, key=lambda ref: (order[ref], ref))
+    return {
+        ref: BELOW_CUTOFF if ref not in listed else WITHIN_CUTOFF if index < size else TIED_WITH_LAST
+        for index, ref in enumerate(ordered)
+    }
+
+
+class InspectionRankError(VettingError):
+    """Ranks among a position's inspected candidates that are not 1..n without gaps or duplicates."""
+
+    def __init__(self, message: str, *, rank: int, inspected: int, refs: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.rank = rank
+        self.inspected = inspected
+        self.refs = tuple(refs)
+
+
+class RankOutOfRange(InspectionRankError):
+    """A rank below 1 or above the number inspected."""
+
+
+class RankShared(InspectionRankError):
+    """Two inspected candidates of one position given the same rank."""
+
+
+def check_inspection_ranks(ranks: Mapping[str, int], inspected: int) -> None:
+    """Ranks among a position's inspected candidates (考察排名): each in 1..n, no two the same.
+
+    `ranks` holds the ranks entered so far (ref → rank) and n = `inspected`, the number on the
+    inspection list. Once all n are entered they are therefore exactly 1..n, without gaps.
+    """
+    for ref, rank in sorted(ranks.items()):
+        if not 1 <= rank <= inspected:
+            raise RankOutOfRange(f"{ref}: rank {rank} is outside 1..{inspected}", rank=rank,
+                                 inspected=inspected, refs=[ref])
+    holders: dict[int, list[str]] = {}
+    for ref, rank in sorted(ranks.items()):
+        holders.setdefault(rank, []).append(ref)
+    for rank, refs in sorted(holders.items()):
+        if len(refs) > 1:
+            raise RankShared(f"rank {rank} is given to {', '.join(refs)}", rank=rank, inspected=inspected, refs=refs)
+
+
 # --- committee vote (差额票决, RULES.md §8) ---------------------------------------------
 
 NO_QUORUM = "no_quorum"
@@ -211,11 +287,36 @@ def vote_validity(members: int, present: int, ballots_cast: int) -> str:
         raise VettingError("a committee needs members and a non-negative number present")
     if present > members:
         raise VettingError(f"{present} present but only {members} members")
-    if 3 * present < 2 * members:
+    if not has_quorum(members, present):
         return NO_QUORUM
     if ballots_cast > present:
         return BALLOTS_EXCEED_PRESENT
     return VOTE_OK
+
+
+def has_quorum(members: int, present: int) -> bool:
+    """Quorum of a committee sitting: at least two thirds of the M members present (3 × present ≥ 2 × M)."""
+    return 3 * present >= 2 * members
+
+
+TOO_MANY_APPROVED = "too_many_approved"
+APPROVED_TWICE = "approved_twice"
+NOT_ON_VOTE_LIST = "not_on_vote_list"
+
+
+def ballot_part_problem(choices: Sequence[str], vote_list: Sequence[str], posts: int) -> str | None:
+    """Why a ballot's part for one position would not count (see `is_valid_ballot_part`), or None.
+
+    TOO_MANY_APPROVED: more than `posts` candidates; APPROVED_TWICE: one named twice;
+    NOT_ON_VOTE_LIST: someone not on the position's vote list.
+    """
+    if len(choices) > posts:
+        return TOO_MANY_APPROVED
+    if len(set(choices)) != len(choices):
+        return APPROVED_TWICE
+    if any(ref not in vote_list for ref in choices):
+        return NOT_ON_VOTE_LIST
+    return None
 
 
 def is_valid_ballot_part(choices: object, vote_list: Sequence[str], posts: int) -> bool:

@@ -12,10 +12,12 @@ import pytest
 from selection.pipeline import Status
 from selection.rules import DEFAULT_WEIGHTS
 from vetting.rules import (
-    BALLOTS_EXCEED_PRESENT, NO_QUORUM, VOTE_OK, InvalidBallotValue, Scored, TooFewBallots, VettingError,
-    approvals, backfill_candidate, check_ballot_value, election, evaluation_score, has_majority,
-    inspection_list, is_endorsed, is_recommended, is_valid_ballot_part, performance_score, ranking,
-    recommendation_rate, veto, vote_list, vote_validity, weighted_total,
+    APPROVED_TWICE, BALLOTS_EXCEED_PRESENT, BELOW_CUTOFF, NO_QUORUM, NOT_ON_VOTE_LIST, TIED_WITH_LAST,
+    TOO_MANY_APPROVED, VOTE_OK, WITHIN_CUTOFF, InvalidBallotValue, RankOutOfRange, RankShared, Scored,
+    TooFewBallots, VettingError, approvals, backfill_candidate, ballot_part_problem, ballot_tally,
+    ballots_from_tally, check_ballot_value, check_inspection_ranks, election, evaluation_score, has_majority,
+    has_quorum, inspection_list, is_endorsed, is_recommended, is_valid_ballot_part, performance_score, ranking,
+    recommendation_rate, shortlist_reasons, trimmed_count, veto, vote_list, vote_validity, weighted_total,
 )
 
 D = Decimal
@@ -369,3 +371,77 @@ def test_election_tie_without_a_majority_is_no_revote():
 ])
 def test_backfill_candidate_is_the_next_with_a_majority(counts, taken, expected):
     assert backfill_candidate(counts, members=11, taken=taken) == expected
+
+
+# --- helpers the screens explain the engine with -------------------------------------------
+
+
+@pytest.mark.parametrize(("n", "ratio", "k"), [(30, D("0.10"), 3), (29, D("0.10"), 2), (9, D("0.10"), 0),
+                                               (10, D("0.10"), 1), (7, D("0.25"), 1)])
+def test_trimmed_count_is_floor_of_n_times_ratio(n, ratio, k):
+    assert trimmed_count(n, ratio) == k
+
+
+def test_ballots_from_tally_is_the_inverse_of_ballot_tally():
+    ballots = [100, 95, 95, 80, 20, 20, 20]
+
+    assert ballots_from_tally(ballot_tally(ballots)) == sorted(ballots, reverse=True)
+    assert ballots_from_tally({100: 0, 90: 2}) == [90, 90]
+
+
+@pytest.mark.parametrize("counts", [{85: 1}, {100: -1}, {100: True}, {100: "2"}])
+def test_ballots_from_tally_refuses_other_values_and_counts(counts):
+    with pytest.raises(VettingError):
+        ballots_from_tally(counts)
+
+
+def test_shortlist_reasons_name_the_cut_and_the_tie():
+    # cut-off 2: A and B within; C tied with B (same key) enters; D is below
+    order = {"A": 1, "B": 2, "C": 2, "D": 4}
+
+    assert shortlist_reasons(order, 2, ["A", "B", "C"]) == {
+        "A": WITHIN_CUTOFF, "B": WITHIN_CUTOFF, "C": TIED_WITH_LAST, "D": BELOW_CUTOFF}
+
+
+def test_shortlist_reasons_agree_with_the_vote_list():
+    # vote list of 2 posts × 1.5 = 3, keys (inspection rank, total rank)
+    order = {"A": (1, 2), "B": (2, 1), "C": (3, 3), "D": (4, 4)}
+    listed = vote_list(order, 2, D("1.5"))
+
+    assert shortlist_reasons(order, 3, listed) == {
+        "A": WITHIN_CUTOFF, "B": WITHIN_CUTOFF, "C": WITHIN_CUTOFF, "D": BELOW_CUTOFF}
+
+
+def test_check_inspection_ranks_accepts_a_partial_entry_without_duplicates():
+    check_inspection_ranks({"C017": 1, "C018": 2, "C021": 4}, 4)
+    check_inspection_ranks({"C017": 1, "C018": 2, "C020": 3, "C021": 4}, 4)
+
+
+@pytest.mark.parametrize(("ranks", "error", "rank"), [
+    ({"C017": 1, "C018": 5}, RankOutOfRange, 5),
+    ({"C017": 0}, RankOutOfRange, 0),
+    ({"C017": 1, "C018": 2, "C020": 2}, RankShared, 2),
+])
+def test_check_inspection_ranks_refuses_gaps_and_duplicates(ranks, error, rank):
+    with pytest.raises(error) as refused:
+        check_inspection_ranks(ranks, 4)
+
+    assert refused.value.rank == rank
+
+
+@pytest.mark.parametrize(("members", "present", "quorum"), [(11, 8, True), (11, 7, False), (9, 6, True),
+                                                              (9, 5, False), (3, 2, True)])
+def test_has_quorum_is_two_thirds_of_members(members, present, quorum):
+    assert has_quorum(members, present) is quorum
+    assert (vote_validity(members, present, 0) != NO_QUORUM) is quorum
+
+
+@pytest.mark.parametrize(("choices", "problem"), [
+    ([], None), (["C017", "C018"], None), (["C017", "C018", "C020"], TOO_MANY_APPROVED),
+    (["C017", "C017"], APPROVED_TWICE), (["C021"], NOT_ON_VOTE_LIST),
+])
+def test_ballot_part_problem_agrees_with_is_valid_ballot_part(choices, problem):
+    on_list = ["C017", "C018", "C020"]
+
+    assert ballot_part_problem(choices, on_list, 2) == problem
+    assert is_valid_ballot_part(choices, on_list, 2) is (problem is None)
