@@ -8,12 +8,15 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
+from types import MappingProxyType
 from typing import TypeVar
+
+from .pipeline import STAGE_ORDER, Stage
 
 
 class DomainError(Exception):
@@ -238,6 +241,55 @@ def settings_as_strings(settings: Settings) -> dict[str, object]:
         else:
             shown[name] = value
     return shown
+
+
+# --- when a round's set-up becomes final (RULES.md §2, §12; docs/decisions.md) ------------
+
+#: The stage each setting (and each set-up field) governs. Once any position of the round has
+#: reached that stage, entries are being made under it, so it can no longer change: the rules
+#: of a stage are fixed before the stage starts, and a closed stage's figures are final (§12).
+SETUP_STAGES: Mapping[str, Stage] = MappingProxyType({
+    "recommendation_threshold": Stage.RECOMMENDATION,
+    "min_applicants_ratio": Stage.RECOMMENDATION,
+    "written_papers": Stage.WRITTEN,
+    "written_pass_line": Stage.WRITTEN,
+    "interview_ratio": Stage.INTERVIEW_LIST,
+    "interview_drop_extremes_from": Stage.INTERVIEW,
+    "interview_min_examiners": Stage.INTERVIEW,
+    "evaluation_trim_ratio": Stage.EVALUATION,
+    "evaluation_min_ballots": Stage.EVALUATION,
+    "evaluation_floor": Stage.EVALUATION,
+    "performance_floor": Stage.EVALUATION,
+    "weights": Stage.TOTALS,
+    "inspection_ratio": Stage.TOTALS,
+    "vote_ratio": Stage.VOTE_LIST,
+    "publicity_days": Stage.PUBLICITY,
+    "publicity_mode": Stage.PUBLICITY,
+    "complaint_deadline_days": Stage.PUBLICITY,
+    "probation_months": Stage.APPOINTMENT,
+    # the qualification checks (§3) are made at the cut-off date against the requirements
+    "cutoff_date": Stage.REVIEW,
+    "max_age": Stage.REVIEW,
+    "min_education": Stage.REVIEW,
+    "min_years_in_rank": Stage.REVIEW,
+    # list sizes are ceil(posts × ratio) (§5)
+    "posts": Stage.INTERVIEW_LIST,
+})
+
+
+def final_fields(changed: Iterable[str], stages: Iterable[Stage]) -> list[str]:
+    """The `changed` set-up fields that may no longer change, given the positions' current `stages`.
+
+    A field is final once any position has reached the stage it governs.
+    """
+    reached = max((STAGE_ORDER.index(stage) for stage in stages), default=-1)
+    return sorted(name for name in changed
+                  if name in SETUP_STAGES and STAGE_ORDER.index(SETUP_STAGES[name]) <= reached)
+
+
+def is_registration_window(opens: date | None, closes: date | None) -> bool:
+    """A registration window (报名时间) is valid unless it closes before it opens."""
+    return opens is None or closes is None or opens <= closes
 
 
 # --- identity numbers (RULES.md §3, GB 11643-1999) --------------------------------------

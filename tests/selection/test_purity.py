@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE_MODULES = [
     "selection/rules.py", "selection/pipeline.py", "exams/rules.py", "vetting/rules.py", "publicity/rules.py",
     "selection/record/model.py", "selection/record/parse.py", "selection/record/engine.py",
-    "selection/record/dump.py", "selection/record/stages.py", "selection/spreadsheets.py", "selection/charts.py",
+    "selection/record/dump.py", "selection/record/stages.py", "selection/record/dashboard.py", "selection/spreadsheets.py",
+    "selection/charts.py",
     "exams/seating.py",
 ]
 FORBIDDEN_IMPORTS = ("flask", "flask_", "sqlalchemy", "selection.extensions", "selection.models",
