@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import event
 from werkzeug.exceptions import InternalServerError
 
+from .auth import init_auth
 from .crypto import EXTENSION_KEY
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import html_lang, remember_locale, select_locale
@@ -89,6 +90,7 @@ def _register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     login_manager.init_app(app)
     login_manager.user_loader(load_session_user)
+    init_auth(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
@@ -108,22 +110,25 @@ def _configure_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from exams.views import bp as exams_bp
     from publicity.views import bp as publicity_bp
+    from selection.accounts.views import bp as accounts_bp
     from selection.views import bp as selection_bp
     from vetting.views import bp as vetting_bp
 
     app.register_blueprint(selection_bp)
+    app.register_blueprint(accounts_bp)
     app.register_blueprint(exams_bp)
     app.register_blueprint(vetting_bp)
     app.register_blueprint(publicity_bp)
 
 
 def _register_commands(app: Flask) -> None:
-    from selection.cli import audit_cli, users_cli
+    from selection.cli import audit_cli, routes_matrix, users_cli
     from selection.record.cli import round_cli
     from selection.record.demo import demo_cli
 
     for group in (users_cli, audit_cli, round_cli, demo_cli):
         app.cli.add_command(group)
+    app.cli.add_command(routes_matrix)
 
 
 def _register_error_pages(app: Flask) -> None:

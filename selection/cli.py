@@ -1,8 +1,9 @@
-"""App-wide commands (命令行): the first administrator and the audit trail.
+"""App-wide commands (命令行): the first administrator, the audit trail, the access matrix.
 
 ``flask --app selection users create-admin --username X``,
 ``flask --app selection audit verify [--head FILE]``,
-``flask --app selection audit export-head``.
+``flask --app selection audit export-head``,
+``flask --app selection routes-matrix > docs/access.md``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import sys
 from typing import TextIO
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
 
 from .audit import ChainHead, chain_head, verify_chain
+from .auth import access_matrix
 from .extensions import db
 from .models import Role
 from .passwords import WeakPassword
@@ -70,3 +74,10 @@ def export_head() -> None:
     """Print the chain's head as JSON, to keep outside the database."""
     head = chain_head()
     click.echo(json.dumps({"count": head.count, "hash": head.hash}))
+
+
+@click.command("routes-matrix")
+@with_appcontext
+def routes_matrix() -> None:
+    """Print docs/access.md: every route and which roles may use it."""
+    click.echo(access_matrix(current_app), nl=False)

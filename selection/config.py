@@ -24,11 +24,23 @@ BABEL_TRANSLATION_DIRECTORIES = "translations;../exams/translations;../vetting/t
 #: An ISO date that pins `selection.clock.today()`, for tests and demos only (refused in production).
 TODAY = None
 
+#: memory:// keeps limits per process; several workers need a shared store (redis://host:6379)
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
+#: a moving window: no burst of twice the limit across a window boundary
+RATELIMIT_STRATEGY = "moving-window"
+#: failed logins per username, and login attempts per client address (SECURITY.md P02)
+LOGIN_LIMIT_PER_USERNAME = "5 per 15 minutes"
+LOGIN_LIMIT_PER_CLIENT = "30 per 15 minutes"
 
+#: Sessions end after this long without a request, and this long after login (P11).
+SESSION_IDLE_MINUTES = 30
+SESSION_ABSOLUTE_HOURS = 12
+#: Secure is added whenever PRODUCTION is on (selection/auth.py); there is no remember-me.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
 
 #: The four keys of ``selection/crypto.py``, each 32 bytes in base64. FIELD_KEYS maps
 #: a key version (1–255) to its key; FIELD_KEY_VERSION names the one new data uses.

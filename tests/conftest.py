@@ -29,7 +29,10 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import make_url
 
 from selection import create_app
+from selection.auth import stamp_session
 from selection.extensions import db as _db
+from selection.models import Role, User
+from selection.services import create_user
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BACKENDS = ("sqlite", "postgresql")
@@ -249,3 +252,45 @@ def db(app: Flask) -> Iterator[SQLAlchemy]:
     with app.app_context():
         yield _db
         _db.session.remove()
+
+
+# ---------------------------------------------------------------- accounts
+
+
+@pytest.fixture
+def create_account(db: SQLAlchemy) -> Callable[..., User]:
+    """Factory: ``create_account(role, username=None, **fields)``, committed.
+
+    The password is ``"<username>-secret-2026"`` unless given.
+    """
+    serials = iter(range(1, 10_000))
+
+    def create(role: Role = Role.ADMIN, username: str | None = None, *,
+               password: str | None = None, **fields: Any) -> User:
+        username = username or f"{role.value}-{next(serials)}"
+        user = create_user(
+            username, display_name=fields.pop("display_name", username),
+            password=password or f"{username}-secret-2026", role=role, actor="test",
+        )
+        for name, value in fields.items():
+            setattr(user, name, value)
+        db.session.commit()
+        return user
+
+    return create
+
+
+@pytest.fixture
+def login_as(db: SQLAlchemy) -> Callable[[FlaskClient, User], FlaskClient]:
+    """``login_as(client, user)``: the client's session is `user`'s, as after a real login."""
+
+    def login(client: FlaskClient, user: User) -> FlaskClient:
+        db.session.refresh(user)
+        with client.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+            stamp_session(session)
+        return client
+
+    return login

@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from selection import create_app
+from selection.auth import public
 from selection.extensions import db
 from tests.conftest import fresh_key_config, make_test_config
 
@@ -110,6 +111,7 @@ def test_server_error_page_shows_request_id_not_traceback(
     app = make_app(PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/boom")
+    @public
     def boom() -> str:
         raise ValueError("secret detail 110101198805010024")
 
@@ -127,7 +129,7 @@ def test_csrf_is_on_by_default(test_config: dict[str, Any]) -> None:
     # Given an app whose config does not mention CSRF protection
     config = {key: value for key, value in test_config.items() if key != "WTF_CSRF_ENABLED"}
     app = create_app(config)
-    app.add_url_rule("/probe", "probe", lambda: "changed", methods=["POST"])
+    app.add_url_rule("/probe", "probe", public(lambda: "changed"), methods=["POST"])
 
     response = app.test_client().post("/probe")
 
@@ -136,6 +138,6 @@ def test_csrf_is_on_by_default(test_config: dict[str, Any]) -> None:
 
 
 def test_csrf_test_config_switches_it_off(app: Flask) -> None:
-    app.add_url_rule("/probe", "probe", lambda: "changed", methods=["POST"])
+    app.add_url_rule("/probe", "probe", public(lambda: "changed"), methods=["POST"])
 
     assert app.test_client().post("/probe").get_data(as_text=True) == "changed"

@@ -1,0 +1,1 @@
+"""User accounts (账户): logging in and out, passwords, and the administrator's account pages."""
