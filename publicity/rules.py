@@ -158,6 +158,16 @@ def is_overdue(complaint: Complaint, today: date, deadline_days: int) -> bool:
         and (today - complaint.received).days > deadline_days
 
 
+def deciding_allegation(complaints: Iterable[Complaint], today: date) -> Complaint | None:
+    """The allegation behind a cancellation or a postponement (暂缓任用): a cancelling one first.
+
+    Only allegations received by `today` count; None when no allegation holds the candidate.
+    """
+    received = [c for c in complaints if c.received <= today]
+    return (next((c for c in received if is_cancelling(c)), None)
+            or next((c for c in received if is_blocking(c)), None))
+
+
 def publicity_status(start: date, end: date, complaints: Iterable[Complaint], today: date) -> Status:
     """Status of an elected candidate before appointment, from their publicity and complaints.
 

@@ -11,7 +11,7 @@ import pytest
 
 from publicity.rules import (
     AppointmentObstacle, Complaint, HolidayCalendar, MissingHolidayYear, PublicityError, appointment_obstacle,
-    appointment_refusal, counted_days, is_during_probation, is_future, is_overdue, is_probation_due_soon,
+    appointment_refusal, counted_days, deciding_allegation, is_during_probation, is_future, is_overdue, is_probation_due_soon,
     may_assess, probation_end, probation_status, publicity_end, publicity_status, service_length,
 )
 from selection.pipeline import Status
@@ -252,6 +252,15 @@ def test_appointment_refusal(end, complaints, on, refused):
 ])
 def test_appointment_obstacle_says_what_keeps_the_appointment(end, complaints, on, expected):
     assert appointment_obstacle(end, complaints, on) == expected
+
+
+def test_deciding_allegation_prefers_the_cancelling_one_and_ignores_later_ones():
+    open_one, founded = _allegation(None), _allegation("founded_affecting", received=date(2026, 9, 28))
+    later = _allegation(None, received=date(2026, 10, 12))
+
+    assert deciding_allegation([open_one, founded], AFTER) == founded
+    assert deciding_allegation([_allegation("unfounded"), open_one], AFTER) == open_one
+    assert deciding_allegation([later, Complaint("suggestion", DURING, None)], AFTER) is None
 
 
 def test_appointment_refusal_is_the_obstacle_in_words():

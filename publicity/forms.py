@@ -1,0 +1,56 @@
+"""Forms of the publicity screens (公示与任职): shape only; the rules are the services'.
+
+Each form names the candidate (`ref`) and carries the version of the row the page showed,
+so a save over someone else's is refused rather than lost.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from selection.i18n import _l
+
+from .labels import ASSESSMENT_LABELS
+
+
+class _CandidateForm(FlaskForm):
+    ref = HiddenField(validators=[DataRequired(), Length(max=20)])
+    version = IntegerField(validators=[InputRequired()])
+
+
+class PublicityStartForm(_CandidateForm):
+    """The start date to preview (a GET form: it changes nothing, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("Publicity starts on"), validators=[DataRequired()])
+
+
+class ConfirmPublicityForm(_CandidateForm):
+    """Save the publicity the confirmation page showed."""
+
+    start = DateField(validators=[DataRequired()])
+
+
+class AppointmentForm(_CandidateForm):
+    """The trial appointment date (任职日期)."""
+
+    appointed = DateField(_l("Appointed on"), validators=[DataRequired()])
+
+
+class ReviewForm(_CandidateForm):
+    """A tracking review during probation (试用期跟踪考核)."""
+
+    on = DateField(_l("Review date"), validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=2000)])
+
+
+class AssessmentForm(_CandidateForm):
+    """The final assessment at the end of probation (试用期满考核)."""
+
+    on = DateField(_l("Assessed on"), validators=[DataRequired()])
+    result = RadioField(_l("Result"), validators=[InputRequired()],
+                        choices=[(result.value, label) for result, label in ASSESSMENT_LABELS.items()])
