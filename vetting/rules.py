@@ -237,6 +237,10 @@ def shortlist_reasons(order: Mapping[str, K], size: int, listed: Collection[str]
     }
 
 
+#: What an inspection team records about each candidate (RULES.md §7): 德、能、勤、绩、廉 and fit for the post.
+INSPECTION_FINDINGS = ("德", "能", "勤", "绩", "廉", "fit")
+
+
 class InspectionRankError(VettingError):
     """Ranks among a position's inspected candidates that are not 1..n without gaps or duplicates."""
 
