@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy import SQLAlchemy
+
+from selection.models import Role, Round, User
 from selection.pipeline import Status
 from selection.record.dashboard import REACHED, STEPS, Step, deadlines, funnel, score_series
-from selection.record.demo import demo_record
+from selection.record.demo import DEMO_CODE, demo_record
 from selection.record.engine import COMPLAINT_OVERDUE, PROBATION_DUE_SOON, CandidateResult, Results, compute
 from selection.record.parse import parse_record
+from selection.record.store import store_record
 
 # The demo round at 2026-11-20 (selection/record/demo.py), counted by hand from its 38 candidates:
 #   registered       38  everyone
@@ -86,3 +95,55 @@ def test_scores_are_only_those_computed() -> None:
     assert series.written == (Decimal("80.00"), Decimal("70.00"))
     assert series.interview == ()
     assert series.total == (Decimal("81.00"),)
+
+
+# --- the page, as an admin --------------------------------------------------------------
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app(TODAY="2026-11-20")
+
+
+@pytest.fixture
+def demo(db: SQLAlchemy) -> Round:
+    record = parse_record(demo_record())
+    round_ = store_record(record, compute(record), replace=False, actor="test")
+    db.session.commit()
+    return round_
+
+
+@pytest.fixture
+def admin_client(client: FlaskClient, create_account: Callable[..., User],
+                 login_as: Callable[..., FlaskClient]) -> FlaskClient:
+    return login_as(client, create_account(Role.ADMIN))
+
+
+def test_dashboard_in_chinese_with_the_funnel_of_the_demo_round(admin_client: FlaskClient, demo: Round) -> None:
+    response = admin_client.get(f"/rounds/{DEMO_CODE}/dashboard")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<html lang="zh-CN">' in page
+    assert "DEMO-2026 工作看板" in page and "到期提醒" in page and "各职位成绩分布" in page
+    desc = re.search(r"<desc>(.*?)</desc>", page).group(1)
+    assert desc == "; ".join(f"{label}: {count}" for label, count in zip(
+        ["报名人数", "资格审查通过", "公开推荐通过", "面试名单", "已完成面试", "考察名单", "考察合格", "票决名单",
+         "票决通过", "任职"], DEMO_FUNNEL))
+
+
+def test_dashboard_deadline_panel_names_who_and_when(admin_client: FlaskClient, demo: Round) -> None:
+    page = admin_client.get(f"/rounds/{DEMO_CODE}/dashboard").get_data(as_text=True)
+
+    [row] = re.findall(r'<tr class="deadline-([a-z_]+)">(.*?)</tr>', page, re.S)
+    assert row[0] == "publicity_end"
+    assert "公示期满" in row[1] and "2026年11月22日" in row[1] and "C010" in row[1] and "P02" in row[1]
+
+
+def test_dashboard_draws_three_histograms_per_position(admin_client: FlaskClient, demo: Round) -> None:
+    page = admin_client.get(f"/rounds/{DEMO_CODE}/dashboard").get_data(as_text=True)
+
+    # the funnel plus written, interview and total for each of the five positions
+    assert page.count("<svg ") == 1 + 3 * 5
+    assert "<style" not in page and "<script" not in page and " style=" not in page
+    # P05 has no score yet
+    assert "暂无成绩" in page
