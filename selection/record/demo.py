@@ -1,9 +1,10 @@
 """The demo round (演示数据): one realistic round with a position at every stage, and demo accounts.
 
 DEMO ONLY. The accounts below have published passwords; `demo load` refuses to run when
-the app is configured for production. The round is a fixed-date record (as of
-2026-11-20), built here in code and stored through the same path as `round import`, so
-the demo can never show anything the rules would not compute.
+the app is configured for production. The round is built here in code as a record dated
+2026-11-20 and stored through the same path as `round import`, so the demo can never show
+anything the rules would not compute. `demo load` then makes it live (`Round.as_of = None`),
+like a round run in the browser: its statuses move with the real date (selection.clock).
 
 Positions: P01 ends with an appointee on probation; P02 has a cancellation, a backfill in
 publicity with an open complaint and a cleared candidate; P03 is under inspection; P04 is
@@ -195,8 +196,10 @@ def demo_record() -> dict[str, Any]:
 @with_appcontext
 def load_demo(if_empty: bool) -> None:
     """Store the demo round and the demo accounts (demo only)."""
+    from selection.clock import today
     from selection.record.engine import compute
     from selection.record.parse import parse_record
+    from selection.record.services import refresh_statuses
     from selection.record.store import store_record
     from selection.services import create_user
 
@@ -207,6 +210,9 @@ def load_demo(if_empty: bool) -> None:
         return
     record = parse_record(demo_record())
     round_ = store_record(record, compute(record), replace=True, actor="cli:demo load")
+    # live, like a round run in the browser: computed at the clock's date from now on
+    round_.as_of = None
+    refresh_statuses(round_, actor="cli:demo load", today=today())
     created = []
     for username, (role, display_name) in DEMO_ACCOUNTS.items():
         if db.session.scalar(select(User.id).where(User.username == username)) is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,12 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from selection.extensions import db
-from selection.models import Position, Round, User
-from selection.pipeline import Stage
+from selection.models import Candidate, Position, Round, User
+from selection.pipeline import Stage, Status
 from selection.record.demo import DEMO_ACCOUNTS, DEMO_CODE, demo_record
 from selection.record.engine import compute
 from selection.record.parse import parse_record
+from selection.record.services import round_results
 
 
 def test_demo_record_shows_every_stage() -> None:
@@ -77,3 +79,23 @@ def test_database_bytes_hold_no_demo_id_or_phone_number(app: Flask, runner: Flas
         for algorithm in ("md5", "sha1", "sha256"):
             digest = hashlib.new(algorithm, number.encode()).hexdigest()
             assert digest.encode() not in raw and bytes.fromhex(digest) not in raw
+
+
+@pytest.mark.parametrize(("day", "c010"), [("2026-11-20", Status.IN_PUBLICITY), ("2026-11-23", Status.POSTPONED)])
+def test_demo_load_leaves_the_round_live(make_app: Callable[..., Flask], day: str, c010: Status) -> None:
+    # Given the clock at `day`
+    app = make_app(TODAY=day)
+
+    app.test_cli_runner().invoke(args=["demo", "load"], catch_exceptions=False)
+
+    # Then the round follows the clock: C010's publicity (ends 2026-11-22, an allegation still
+    # open) is running on the 20th and postponed on the 23rd, and the stored status says so
+    with app.app_context():
+        round_ = db.session.scalar(select(Round).where(Round.code == DEMO_CODE))
+        stored = db.session.scalar(select(Candidate.status).where(Candidate.round_id == round_.id,
+                                                                  Candidate.ref == "C010"))
+        results = round_results(round_, today=date.fromisoformat(day))
+    assert round_.as_of is None
+    assert results.as_of == date.fromisoformat(day)
+    assert stored is c010
+    assert next(c.status for c in results.candidates if c.ref == "C010") is c010
