@@ -1,0 +1,563 @@
+"""Use cases of the exams package (资格审查与考试): the registration list, review decisions, exam scores.
+
+Every entry checks the position's stage first (`require_stage`), refuses a stale form
+(`claim_version`), writes only what changed (so entering or importing the same values
+again stores and audits nothing), audits each change and ends with `refresh_statuses`.
+Services flush, never commit.
+
+Score imports come in two steps: `preview_written_import` / `preview_interview_import`
+are pure (bytes and plain values in, every row and every problem out, nothing stored);
+`import_written_scores` / `import_interview_scores` store a clean file in the caller's
+one transaction, or refuse it whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from exams.models import ExamAbsence, ExamKind, InterviewScore, QualificationReview, ReviewDecision, WrittenScore
+from exams.rules import (
+    N_, Applicant, CheckOutcome, EntryError, ExamsError, InterviewEntry, Requirements, WrittenEntry, can_pass_review,
+    interview_entry, qualification_checks, written_entry,
+)
+from selection.audit import record_audit
+from selection.crypto import blind_index
+from selection.extensions import db
+from selection.models import Candidate, Person, Position, Round, User, utcnow
+from selection.pipeline import Stage, Status
+from selection.record.engine import Results
+from selection.record.services import RoundState, refresh_statuses, round_state
+from selection.rules import Settings, mask_id_number, normalize_id_number, resolve_settings
+from selection.services import ID_NUMBER, claim_version, require_stage, reveal_id_number
+from selection.spreadsheets import Column, Problem, choice_cell, read_xlsx, score_cell, text_cell
+
+#: An uploaded score sheet is a few hundred rows; the cap keeps the signed copy the preview
+#: carries to the confirm step well inside a form field (Flask's MAX_FORM_MEMORY_SIZE).
+IMPORT_MAX_BYTES = 256 * 1024
+#: examiner columns an interview sheet may have (考官1 … 考官20)
+MAX_EXAMINERS = 20
+_ID_NUMBER_SHAPE = re.compile(r"\d{17}[\dX]")
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+
+class ReviewRefused(ExamsError):
+    """A review decision the rules do not allow."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(ref)
+        self.ref = ref
+
+
+class CheckFailed(ReviewRefused):
+    """A reviewer tried to pass someone who fails an automatic check (RULES.md §3)."""
+
+    def __init__(self, ref: str, check: CheckOutcome) -> None:
+        super().__init__(ref)
+        self.check = check
+
+    def __str__(self) -> str:
+        return f"{self.ref} fails the automatic check {self.check.name}: {self.check.actual} vs {self.check.required}"
+
+
+class EndorsementMissing(ReviewRefused):
+    """A reviewer tried to pass someone whose unit endorsement (单位把关) is not on record."""
+
+    def __str__(self) -> str:
+        return f"{self.ref} has no unit endorsement on record"
+
+
+class ReasonRequired(ReviewRefused):
+    """A failing decision must say why."""
+
+    def __str__(self) -> str:
+        return f"failing {self.ref} needs a reason"
+
+
+@dataclass(frozen=True)
+class EntryProblem:
+    """What is wrong with one candidate's typed scores; `field` is a paper or an examiner number."""
+
+    ref: str
+    message: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    field: str | None = None
+
+
+class EntriesRefused(ExamsError):
+    """Some typed scores were refused; nothing was stored. `problems` names each one."""
+
+    def __init__(self, problems: Sequence[EntryProblem]) -> None:
+        super().__init__("; ".join(f"{p.ref}: {p.message % p.params}" for p in problems))
+        self.problems = list(problems)
+
+
+class ImportRefused(ExamsError):
+    """A score sheet with problems: nothing of it was stored. `preview` lists every row and problem."""
+
+    def __init__(self, preview: ImportPreview) -> None:
+        super().__init__("; ".join(str(problem) for problem in preview.problems))
+        self.preview = preview
+
+
+NOT_AT_STAGE = N_("This candidate is not at this stage.")
+
+
+# --- the registration list -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One row of the registration list: the candidate, the ID number masked, the status."""
+
+    candidate: Candidate
+    masked_id: str
+    status: Status
+
+
+#: status filters for whole groups, besides single statuses
+STILL_IN, OUT = "in", "out"
+_STATUS_VALUES = frozenset(s.value for s in Status)
+
+
+def search_registrations(round_: Round, *, position: str | None = None, status: str | None = None,
+                         query: str | None = None) -> list[Registration]:
+    """The round's registrations, filtered; a full ID number is found through its blind index.
+
+    `status` is a Status value, or `STILL_IN` / `OUT`; `query` matches the name or unit
+    (substring) or the ref, or, when it is a whole ID number, the person. Statuses are the
+    column `refresh_statuses` keeps equal to the engine's, which is what it is kept for.
+    """
+    statement = (select(Candidate).join(Position, Candidate.position_id == Position.id)
+                 .where(Candidate.round_id == round_.id)
+                 .options(joinedload(Candidate.person), joinedload(Candidate.position))
+                 .order_by(Position.ordinal, Position.code, Candidate.ordinal, Candidate.ref))
+    if position:
+        statement = statement.where(Position.code == position)
+    if status == STILL_IN or status == OUT:
+        live = [s for s in Status if s.is_live]
+        statement = statement.where(Candidate.status.in_(live) if status == STILL_IN
+                                    else Candidate.status.not_in(live))
+    elif status in _STATUS_VALUES:
+        statement = statement.where(Candidate.status == Status(status))
+    text = (query or "").strip()
+    if text:
+        number = normalize_id_number(text)
+        if _ID_NUMBER_SHAPE.fullmatch(number):
+            index = blind_index(number, purpose=ID_NUMBER)
+            statement = statement.join(Person, Candidate.person_id == Person.id).where(Person.id_number_index == index)
+        else:
+            statement = statement.where(or_(Candidate.name.contains(text, autoescape=True),
+                                            Candidate.unit.contains(text, autoescape=True),
+                                            Candidate.ref == text.upper()))
+    return [Registration(c, mask_id_number(reveal_id_number(c.person)), c.status)
+            for c in db.session.scalars(statement).unique()]
+
+
+# --- qualification review ------------------------------------------------------------------
+
+
+def requirements_of(position: Position) -> Requirements:
+    return Requirements(position.max_age, None if position.min_education is None else str(position.min_education),
+                        position.min_years_in_rank)
+
+
+def checks_of(candidate: Candidate) -> tuple[CheckOutcome, ...]:
+    """The automatic checks of one candidate at the round's cutoff date, with their values."""
+    applicant = Applicant(candidate.birth_date, str(candidate.education), candidate.rank_since)
+    return qualification_checks(applicant, requirements_of(candidate.position), candidate.round.cutoff_date)
+
+
+def review_candidate(candidate: Candidate, decision: ReviewDecision, reason: str | None, *, seen_version: int,
+                     actor: User, today: date) -> Results:
+    """Record (or change) the reviewer's decision on one candidate (资格审查); audited.
+
+    A pass is refused for someone who fails an automatic check (naming it) or whose unit
+    endorsement is not on record; a fail needs a reason.
+    """
+    require_stage(candidate.position, Stage.REVIEW)
+    reason = (reason or "").strip() or None
+    if decision is ReviewDecision.PASS:
+        applicant = Applicant(candidate.birth_date, str(candidate.education), candidate.rank_since)
+        if not can_pass_review(applicant, requirements_of(candidate.position), candidate.round.cutoff_date):
+            raise CheckFailed(candidate.ref, next(c for c in checks_of(candidate) if not c.passed))
+        if candidate.endorsement is None:  # type: ignore[attr-defined]
+            raise EndorsementMissing(candidate.ref)
+        reason = None
+    elif reason is None:
+        raise ReasonRequired(candidate.ref)
+    review: QualificationReview | None = candidate.qualification_review  # type: ignore[attr-defined]
+    before = None if review is None else {"decision": review.decision.value, "reason": review.reason}
+    after = {"decision": decision.value, "reason": reason}
+    if before == after:
+        return refresh_statuses(candidate.round, actor=actor.username, today=today)
+    claim_version(candidate, seen_version)
+    if review is None:
+        review = QualificationReview(candidate=candidate, decision=decision)
+        db.session.add(review)
+    review.decision, review.reason = decision, reason
+    review.reviewer_id, review.decided_at = actor.id, utcnow()
+    record_audit("candidate.review", actor=actor.username, subject=_subject(candidate),
+                 round_id=candidate.round_id, before=before, after=after)
+    db.session.flush()
+    return refresh_statuses(candidate.round, actor=actor.username, today=today)
+
+
+# --- what is entered, and who may have it entered ------------------------------------------
+
+
+def settings_of(round_: Round) -> Settings:
+    return resolve_settings(round_.settings or {})
+
+
+@dataclass(frozen=True)
+class Target:
+    """A candidate whose scores may be entered at the stage, with what is entered now."""
+
+    ref: str
+    name: str
+    version: int
+    current: WrittenEntry | InterviewEntry | None
+
+
+def written_targets(position: Position, *, today: date, state: RoundState | None = None) -> dict[str, Target]:
+    """Who may have written scores entered (笔试): everyone recommended, and everyone already entered.
+
+    `state` is the round as computed already, if the caller has it.
+    """
+    state = state or round_state(position.round, today=today)
+    status = {r.ref: r.status for r in state.results.candidates}
+    versions = _versions(position)
+    return {
+        c.ref: Target(c.ref, c.name, versions[c.ref],
+                      None if c.written is None else WrittenEntry(dict(c.written), c.written_absent))
+        for c in state.record.candidates
+        if c.position == position.code and (c.written is not None or status[c.ref] is Status.RECOMMENDED)
+    }
+
+
+def interview_targets(position: Position, *, today: date, state: RoundState | None = None) -> dict[str, Target]:
+    """Who may have interview scores entered (面试): everyone on the interview list."""
+    state = state or round_state(position.round, today=today)
+    result = next(p for p in state.results.positions if p.code == position.code)
+    listed = set(result.interview_list or ())
+    versions = _versions(position)
+    return {
+        c.ref: Target(c.ref, c.name, versions[c.ref],
+                      None if c.interview is None else InterviewEntry(tuple(c.interview), c.interview_absent))
+        for c in state.record.candidates if c.ref in listed
+    }
+
+
+def _versions(position: Position) -> dict[str, int]:
+    return dict(db.session.execute(select(Candidate.ref, Candidate.version_id)
+                                   .where(Candidate.position_id == position.id)).all())
+
+
+# --- written exam (笔试) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypedWritten:
+    """A candidate's row of the written-scores form, as typed: paper → text, and the absent box."""
+
+    scores: Mapping[str, str]
+    absent: bool = False
+
+
+@dataclass(frozen=True)
+class TypedInterview:
+    """A candidate's row of the interview form, as typed: examiner 1…n → text, and the absent box."""
+
+    scores: Sequence[str]
+    absent: bool = False
+
+
+def record_written_scores(position: Position, typed: Mapping[str, TypedWritten], *,
+                          versions: Mapping[str, int], actor: User, today: date) -> Results:
+    """Store the written scores (or absences) typed for the position's candidates; audited.
+
+    A row left blank stays (or becomes) not entered. Any refused row stores nothing
+    (EntriesRefused names them all); a row whose candidate changed since the form was
+    shown is refused as stale (StaleEdit).
+    """
+    require_stage(position, Stage.WRITTEN)
+    papers = tuple(settings_of(position.round).written_papers)
+    targets = written_targets(position, today=today)
+    entries: dict[str, WrittenEntry | None] = {}
+    problems: list[EntryProblem] = []
+    for ref, row in typed.items():
+        if ref not in targets:
+            problems.append(EntryProblem(ref, NOT_AT_STAGE))
+            continue
+        try:
+            entries[ref] = written_entry(row.scores, row.absent, papers)
+        except EntryError as error:
+            problems.append(EntryProblem(ref, error.message, error.params, error.field))
+    if problems:
+        raise EntriesRefused(problems)
+    _store_entries(position, ExamKind.WRITTEN, entries, targets, versions, actor=actor)
+    return refresh_statuses(position.round, actor=actor.username, today=today)
+
+
+def record_interview_scores(position: Position, typed: Mapping[str, TypedInterview], *,
+                            versions: Mapping[str, int], actor: User, today: date) -> Results:
+    """Store the examiners' interview scores (or absences) typed for the listed candidates; audited.
+
+    Like `record_written_scores`; at least `interview_min_examiners` scores per candidate.
+    """
+    require_stage(position, Stage.INTERVIEW)
+    minimum = settings_of(position.round).interview_min_examiners
+    targets = interview_targets(position, today=today)
+    entries: dict[str, InterviewEntry | None] = {}
+    problems: list[EntryProblem] = []
+    for ref, row in typed.items():
+        if ref not in targets:
+            problems.append(EntryProblem(ref, NOT_AT_STAGE))
+            continue
+        try:
+            entries[ref] = interview_entry(row.scores, row.absent, min_examiners=minimum)
+        except EntryError as error:
+            problems.append(EntryProblem(ref, error.message, error.params, error.field))
+    if problems:
+        raise EntriesRefused(problems)
+    _store_entries(position, ExamKind.INTERVIEW, entries, targets, versions, actor=actor)
+    return refresh_statuses(position.round, actor=actor.username, today=today)
+
+
+def _store_entries(position: Position, kind: ExamKind, entries: Mapping[str, WrittenEntry | InterviewEntry | None],
+                   targets: Mapping[str, Target], versions: Mapping[str, int], *, actor: User) -> None:
+    """Write the entries that differ from what is stored, each after claiming its candidate's version."""
+    changed = {ref: entry for ref, entry in entries.items() if entry != targets[ref].current}
+    candidates = {c.ref: c for c in position.candidates}
+    for ref in sorted(changed):
+        candidate, entry = candidates[ref], changed[ref]
+        claim_version(candidate, versions.get(ref, targets[ref].version))
+        _write_entry(candidate, kind, entry)
+        record_audit(f"candidate.{kind.value}", actor=actor.username, subject=_subject(candidate),
+                     round_id=candidate.round_id, before=_shown(targets[ref].current), after=_shown(entry))
+    db.session.flush()
+
+
+def _write_entry(candidate: Candidate, kind: ExamKind, entry: WrittenEntry | InterviewEntry | None) -> None:
+    """Replace the candidate's rows of one exam with `entry` (None: nothing entered)."""
+    scores = candidate.written_scores if kind is ExamKind.WRITTEN else candidate.interview_scores  # type: ignore[attr-defined]
+    absences = candidate.exam_absences  # type: ignore[attr-defined]
+    scores.clear()
+    absences[:] = [a for a in absences if a.exam is not kind]
+    # the old rows go in a flush of their own: the unit of work inserts before it deletes,
+    # and the new rows would collide with the old on (candidate, paper or examiner)
+    db.session.flush()
+    if entry is None:
+        return
+    if entry.absent:
+        absences.append(ExamAbsence(exam=kind))
+    elif isinstance(entry, WrittenEntry):
+        scores.extend(WrittenScore(paper=paper, score=score) for paper, score in entry.scores.items())
+    else:
+        scores.extend(InterviewScore(examiner=number, score=score) for number, score in enumerate(entry.scores, 1))
+
+
+def _shown(entry: WrittenEntry | InterviewEntry | None) -> dict[str, object] | None:
+    """An entry as the audit trail keeps it: scores as two-decimal strings."""
+    if entry is None:
+        return None
+    if isinstance(entry, WrittenEntry):
+        return {"absent": entry.absent, "scores": {paper: f"{score:.2f}" for paper, score in entry.scores.items()}}
+    return {"absent": entry.absent, "scores": [f"{score:.2f}" for score in entry.scores]}
+
+
+def _subject(candidate: Candidate) -> str:
+    return f"candidate:{candidate.round.code}/{candidate.ref}"
+
+
+# --- importing score sheets ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetHeaders:
+    """The header texts of a score sheet; each column also accepts its other-language spelling."""
+
+    ref: Sequence[str]
+    name: Sequence[str]
+    absent: Sequence[str]
+    #: one entry per paper (the paper's own name) or per examiner (考官1, examiner 1, …)
+    scores: Sequence[Sequence[str]]
+
+
+#: what the absent column accepts (缺考)
+ABSENT_CHOICES: Mapping[str, bool] = {
+    "是": True, "缺考": True, "yes": True, "y": True, "true": True, "1": True, "✓": True,
+    "否": False, "no": False, "n": False, "false": False, "0": False,
+}
+
+
+def sheet_columns(headers: SheetHeaders) -> list[Column]:
+    """The columns read_xlsx looks for: ref and name required, one per score, absent."""
+    columns: list[Column] = []
+
+    def add(names: Sequence[str], key: str, parse: object, required: bool = False) -> None:
+        # every spelling is a column of the same key: whichever the sheet has is read
+        columns.extend(Column(name, key, parse, required=required and index == 0)  # type: ignore[arg-type]
+                       for index, name in enumerate(dict.fromkeys(names)))
+
+    add(headers.ref, "ref", text_cell, required=True)
+    add(headers.name, "name", text_cell, required=True)
+    for index, names in enumerate(headers.scores):
+        add(names, f"score{index}", score_cell)
+    add(headers.absent, "absent", choice_cell(ABSENT_CHOICES))
+    return columns
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """A row of the sheet that can be stored, with what is stored now and whether it changes."""
+
+    number: int
+    ref: str
+    name: str
+    entry: WrittenEntry | InterviewEntry
+    before: WrittenEntry | InterviewEntry | None
+
+    @property
+    def changes(self) -> bool:
+        return self.entry != self.before
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What a score sheet would store: its good rows and every problem; nothing is stored."""
+
+    rows: list[PreviewRow]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def changed(self) -> list[PreviewRow]:
+        return [row for row in self.rows if row.changes]
+
+
+#: A row's typed scores and absent mark → its entry (never None: an empty row is refused).
+RowParser = Callable[[Sequence[object], bool], "WrittenEntry | InterviewEntry"]
+
+
+def preview_written_import(data: bytes, *, headers: SheetHeaders, papers: Sequence[str],
+                           targets: Mapping[str, Target]) -> ImportPreview:
+    """Check a written-scores sheet row by row against the candidates at the stage (pure).
+
+    `headers.scores` holds one column per paper, in the order of `papers`.
+    """
+    def parse(typed: Sequence[object], absent: bool) -> WrittenEntry:
+        entry = written_entry(dict(zip(papers, typed)), absent, papers)
+        if entry is None:
+            raise EntryError(N_("The score of paper %(paper)s is missing."), papers[0], paper=papers[0])
+        return entry
+
+    return _preview(data, headers, targets, parse, column_of=papers.index)
+
+
+def preview_interview_import(data: bytes, *, headers: SheetHeaders, min_examiners: int,
+                             targets: Mapping[str, Target]) -> ImportPreview:
+    """Check an interview sheet (one column per examiner) row by row against the interview list (pure)."""
+    def parse(typed: Sequence[object], absent: bool) -> InterviewEntry:
+        entry = interview_entry(typed, absent, min_examiners=min_examiners)
+        if entry is None:
+            raise EntryError(N_("%(count)s examiners scored; at least %(minimum)s are required."),
+                             count=0, minimum=min_examiners)
+        return entry
+
+    return _preview(data, headers, targets, parse, column_of=lambda examiner: int(examiner) - 1)
+
+
+def _preview(data: bytes, headers: SheetHeaders, targets: Mapping[str, Target], parse: RowParser,
+             *, column_of: Callable[[str], int]) -> ImportPreview:
+    if len(data) > IMPORT_MAX_BYTES:
+        return ImportPreview([], [Problem(None, None, N_("The file is larger than %(limit)s KB."),
+                                          {"limit": str(IMPORT_MAX_BYTES // 1024)})])
+    columns = sheet_columns(headers)
+    read = read_xlsx(data, headers=columns)
+    problems = _one_per_cell(read.problems, columns)
+    rows: list[PreviewRow] = []
+    seen: dict[str, int] = {}
+    score_names = [names[0] for names in headers.scores]
+    for row in read.rows:
+        ref, name = str(row.values["ref"]).upper(), str(row.values["name"])
+        where = (row.number, headers.ref[0])
+        if ref in seen:
+            problems.append(Problem(*where, N_("%(ref)s appears again; it is on row %(row)s already."),
+                                    {"ref": ref, "row": str(seen[ref])}))
+            continue
+        seen[ref] = row.number
+        target = targets.get(ref)
+        if target is None:
+            problems.append(Problem(*where, N_("%(ref)s is unknown or not at this stage."), {"ref": ref}))
+            continue
+        if name != target.name:
+            problems.append(Problem(row.number, headers.name[0], N_("%(name)s is not the name of %(ref)s."),
+                                    {"name": name, "ref": ref}))
+            continue
+        typed = [row.values.get(f"score{index}") for index in range(len(headers.scores))]
+        try:
+            entry = parse(typed, bool(row.values.get("absent")))
+        except EntryError as error:
+            column = None if error.field is None else score_names[column_of(error.field)]
+            problems.append(Problem(row.number, column, error.message, error.params))
+            continue
+        rows.append(PreviewRow(row.number, ref, name, entry, target.current))
+    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+    return ImportPreview(rows, problems)
+
+
+def _one_per_cell(problems: Sequence[Problem], columns: Sequence[Column]) -> list[Problem]:
+    """read_xlsx reports a bad cell once per spelling of its column; keep the first."""
+    key_of = {column.name: column.key for column in columns}
+    kept: dict[tuple[object, ...], Problem] = {}
+    for problem in problems:
+        marker = (problem.row, key_of.get(problem.column or "", problem.column), problem.message,
+                  tuple(sorted(problem.params.items())))
+        kept.setdefault(marker, problem)
+    return list(kept.values())
+
+
+def import_written_scores(position: Position, data: bytes, *, headers: SheetHeaders, versions: Mapping[str, int],
+                          actor: User, today: date) -> ImportPreview:
+    """Store a clean written-scores sheet, all rows or none (ImportRefused); unchanged rows store nothing.
+
+    `versions` are the candidates' versions the preview was made against: a candidate
+    changed since then makes the import stale (StaleEdit).
+    """
+    require_stage(position, Stage.WRITTEN)
+    targets = written_targets(position, today=today)
+    preview = preview_written_import(data, headers=headers, papers=tuple(settings_of(position.round).written_papers),
+                                     targets=targets)
+    return _import(position, ExamKind.WRITTEN, preview, targets, versions, actor=actor, today=today)
+
+
+def import_interview_scores(position: Position, data: bytes, *, headers: SheetHeaders,
+                            versions: Mapping[str, int], actor: User, today: date) -> ImportPreview:
+    """Store a clean interview sheet, all rows or none; like `import_written_scores`."""
+    require_stage(position, Stage.INTERVIEW)
+    targets = interview_targets(position, today=today)
+    preview = preview_interview_import(data, headers=headers,
+                                       min_examiners=settings_of(position.round).interview_min_examiners,
+                                       targets=targets)
+    return _import(position, ExamKind.INTERVIEW, preview, targets, versions, actor=actor, today=today)
+
+
+def _import(position: Position, kind: ExamKind, preview: ImportPreview, targets: Mapping[str, Target],
+            versions: Mapping[str, int], *, actor: User, today: date) -> ImportPreview:
+    if not preview.ok:
+        raise ImportRefused(preview)
+    _store_entries(position, kind, {row.ref: row.entry for row in preview.rows}, targets, versions, actor=actor)
+    refresh_statuses(position.round, actor=actor.username, today=today)
+    return preview
