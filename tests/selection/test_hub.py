@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from html import unescape
 
@@ -16,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from exams.models import WrittenScore
+from exams.services import TypedWritten, record_written_scores
 from selection import views
 from selection.auth import requires_role
 from selection.labels import STATUS_LABELS
@@ -30,6 +32,7 @@ from selection.rules import exact_percent
 from selection.services import reveal_id_number
 
 TODAY = "2026-11-20"
+DAY = date(2026, 11, 20)
 
 
 @pytest.fixture
@@ -208,15 +211,16 @@ def _close(client: FlaskClient, position: str, stage: str) -> str:
 
 @pytest.mark.db
 def test_closing_p04_is_refused_naming_c030_then_closes_once_its_score_is_in(
-        admin_client: FlaskClient, db: SQLAlchemy, demo: Round) -> None:
+        admin_client: FlaskClient, admin: User, db: SQLAlchemy, demo: Round) -> None:
     refused = _close(admin_client, "P04", "written")
 
     assert "笔试还不能结束:笔试成绩未录入 (C030)。" in refused
     assert _position(db, demo, "P04").stage is Stage.WRITTEN
 
-    # Given C030's written score entered
+    # Given C030's written score entered through the exams service
     c030 = db.session.scalar(select(Candidate).where(Candidate.round_id == demo.id, Candidate.ref == "C030"))
-    db.session.add(WrittenScore(candidate_id=c030.id, paper="written", score=Decimal("90")))
+    record_written_scores(_position(db, demo, "P04"), {"C030": TypedWritten({"written": "90"})},
+                          versions={"C030": c030.version_id}, actor=admin, today=DAY)
     db.session.commit()
 
     closed = _close(admin_client, "P04", "written")
