@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from selection.i18n import _l
@@ -53,4 +54,4 @@ class AssessmentForm(_CandidateForm):
 
     on = DateField(_l("Assessed on"), validators=[DataRequired()])
     result = RadioField(_l("Result"), validators=[InputRequired()],
-                        choices=[(result.value, label) for result, label in ASSESSMENT_LABELS.items()])
+                        choices=[SelectChoice(result.value, label) for result, label in ASSESSMENT_LABELS.items()])
