@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from selection.auth import requires_role, signed_in_user
 from selection.clock import today
 from selection.extensions import db
-from selection.i18n import _
+from selection.i18n import _, _l
 from selection.labels import STAGE_LABELS, STATUS_LABELS
 from selection.models import Candidate, Position, Role, Round
 from selection.pipeline import PipelineError, Stage
@@ -40,6 +40,9 @@ bp = Blueprint("vetting", __name__, url_prefix="/vetting", template_folder="temp
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ADMIN = Role.ADMIN
 POSITION = "/rounds/<code>/positions/<position>"
+#: What selection.spreadsheets says about a count cell, translated here (its other upload
+#: messages are in the exams catalog, where score sheets first needed them).
+SHEET_MESSAGES = (_l("%(value)s is not a whole number"), _l("%(value)s is negative"))
 
 
 @bp.context_processor

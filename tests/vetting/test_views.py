@@ -237,7 +237,7 @@ def test_evaluation_import_preview_confirm_and_again(admin_client: FlaskClient, 
     assert [c.value for c in sheet[1]] == ["ref", "name", *[str(v) for v in services.BALLOT_ORDER]]
     assert [c.value for c in sheet[2]][:2] == ["C017", candidate(db, round_, "C017").name]
     assert "第3行" in _text(refused) and "C023未完成面试" in _text(refused)
-    assert "第4行" in _text(refused) and 'name="token"' not in refused
+    assert "第4行 · 100: -3为负数" in _text(refused) and 'name="token"' not in refused
     assert "有变化" in _text(preview) and token
     assert "1人有变化,0人无变化。" in _text(stored)
     assert "0人有变化,1人无变化。" in _text(second)
