@@ -292,6 +292,19 @@ def is_registration_window(opens: date | None, closes: date | None) -> bool:
     return opens is None or closes is None or opens <= closes
 
 
+def registration_refusal(*, published: bool, closes: date | None, today: date) -> str | None:
+    """Why registration (报名) cannot close yet, or None.
+
+    Registration is called by the published announcement and runs to the last day of its
+    window; only then does the recommendation at the candidates' units begin (RULES.md §4).
+    """
+    if not published:
+        return "announcement not published"
+    if closes is not None and today <= closes:
+        return "registration still open"
+    return None
+
+
 # --- identity numbers (RULES.md §3, GB 11643-1999) --------------------------------------
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -48,6 +48,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The screen(s) where each stage's work is done (built by each package), and whether the
 #: screen is per position (its URL takes `position`) or per round.
 STAGE_SCREENS: dict[Stage, tuple[tuple[str, bool], ...]] = {
+    Stage.REGISTRATION: (("exams.list_registrations", False),),
     Stage.REVIEW: (("exams.review_candidates", True), ("vetting.record_endorsements", True)),
     Stage.RECOMMENDATION: (("vetting.enter_recommendation", True),),
     Stage.WRITTEN: (("exams.enter_written_scores", True),),
@@ -63,7 +64,8 @@ STAGE_SCREENS: dict[Stage, tuple[tuple[str, bool], ...]] = {
     Stage.APPOINTMENT: (("publicity.record_appointment", True),),
     Stage.PROBATION: (("publicity.record_probation", True),),
 }
-SCREEN_LABELS = {"vetting.record_endorsements": _l("Unit endorsements")}
+SCREEN_LABELS = {"exams.list_registrations": _l("Registrations"),
+                 "vetting.record_endorsements": _l("Unit endorsements")}
 FLAG_LABELS = {
     INSUFFICIENT_APPLICANTS: _l("Too few recommended candidates"),
     INSUFFICIENT_COMPETITION: _l("Too little competition"),

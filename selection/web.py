@@ -16,6 +16,8 @@ from selection.services import StaleEdit
 
 #: Why a stage cannot close yet, by the reason `selection.record.stages.Missing` gives.
 MISSING_LABELS = {
+    "announcement not published": _l("the call for applications has not been published"),
+    "registration still open": _l("the registration window has not ended"),
     "qualification review pending": _l("qualification review pending"),
     "recommendation tally missing": _l("recommendation tally missing"),
     "written result missing": _l("written result missing"),

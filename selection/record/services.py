@@ -18,6 +18,7 @@ from selection.record.engine import Results, compute
 from selection.record.model import RoundRecord
 from selection.record.stages import Missing, closing_refusal
 from selection.record.store import load_record
+from selection.rules import registration_refusal
 from selection.services import close_stage, require_stage
 
 
@@ -75,7 +76,13 @@ def close_position_stage(position: Position, stage: Stage, *, actor: str, today:
     Refuses with StageNotReached / StageClosed (order) or StageIncomplete (what is missing).
     """
     require_stage(position, stage)
-    state = round_state(position.round, today=today)
+    round_ = position.round
+    # an imported record keeps its own date and has no announcement: its registration is history
+    reason = None if round_.as_of is not None or stage is not Stage.REGISTRATION else registration_refusal(
+        published=round_.published_at is not None, closes=round_.registration_closes, today=today)
+    if reason is not None:
+        raise StageIncomplete(stage, Missing(reason))
+    state = round_state(round_, today=today)
     missing = closing_refusal(stage, position.code, state.record, state.results)
     if missing is not None:
         raise StageIncomplete(stage, missing)

@@ -279,3 +279,31 @@ def test_position_export_has_the_hub_figures_and_masked_id_numbers_only(
     assert rows[0][0] == "C001" and rows[0][2] == number[:3] + "*" * 11 + number[-4:]
     assert rows[0][5] == "任职试用期" and rows[0][11] == 89.99 and rows[0][12] == 1
     assert not any(number in str(cell) for row in rows for cell in row)
+
+
+# --- a round run in the browser
+
+
+def test_a_browser_round_closes_registration_once_published_and_the_window_has_ended(
+        make_app: Callable[..., Flask], db: SQLAlchemy, admin: User, login_as: Callable[..., FlaskClient]) -> None:
+    # Given a round set up and a position added through the pages, during its registration window
+    during = login_as(make_app(TODAY="2027-03-10").test_client(), admin)
+    during.post("/rounds/new", data={"code": "R2027-01", "title": "2027年公开选拔", "cutoff_date": "2027-03-31",
+                                     "registration_opens": "2027-03-01", "registration_closes": "2027-03-15"})
+    round_ = db.session.scalar(select(Round).where(Round.code == "R2027-01"))
+    during.post("/rounds/R2027-01/positions/new", data={"code": "P01", "title": "市财政局副局长", "unit": "市财政局",
+                                                        "posts": "1", "version": round_.version_id})
+    close = {"stage": "registration"}
+
+    unpublished = during.post("/rounds/R2027-01/positions/P01/close", data=close, follow_redirects=True)
+    db.session.expire_all()
+    during.post("/rounds/R2027-01/publish", data={"announcement": "公告", "version": round_.version_id})
+    still_open = during.post("/rounds/R2027-01/positions/P01/close", data=close, follow_redirects=True)
+    after = login_as(make_app(TODAY="2027-03-16").test_client(), admin)
+    closed = after.post("/rounds/R2027-01/positions/P01/close", data=close, follow_redirects=True)
+
+    assert "报名还不能结束:报名公告尚未发布。" in unpublished.get_data(as_text=True)
+    assert "报名还不能结束:报名时间尚未截止。" in still_open.get_data(as_text=True)
+    assert "报名已结束,进入资格审查。" in closed.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(Position.stage).where(Position.round_id == round_.id)) is Stage.REVIEW
