@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from selection.i18n import _l
 
@@ -18,7 +18,8 @@ from .labels import ASSESSMENT_LABELS
 
 class _CandidateForm(FlaskForm):
     ref = HiddenField(validators=[DataRequired(), Length(max=20)])
-    version = IntegerField(validators=[InputRequired()])
+    #: within a database integer, so a forged value is refused as stale, never an error
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)])
 
 
 class PublicityStartForm(_CandidateForm):

@@ -310,3 +310,32 @@ def test_unknown_round_position_or_candidate_is_404(admin: FlaskClient, store_de
     assert admin.get("/publicity/rounds/NOPE/positions/P02/publicity").status_code == 404
     assert admin.get("/publicity/rounds/DEMO-2026/positions/P99/appointment").status_code == 404
     assert admin.get(f"{P02}/publicity/C999/preview?start={DAY}&version=1&ref=C999").status_code == 404
+
+
+@pytest.mark.parametrize("form", [
+    {"ref": "C009", "version": str(10**30), "appointed": DAY},
+    {"ref": "C009", "version": "x", "appointed": DAY},
+    {"ref": "C009", "version": "1", "appointed": "9999-99-99"},
+    {"ref": "C009" * 10, "version": "1", "appointed": DAY},
+    {"ref": "C009", "version": "1", "appointed": "0001-01-01"},
+])
+def test_a_malformed_or_forged_form_is_refused_without_an_error(
+        db: SQLAlchemy, admin: FlaskClient, store_demo: Callable[..., Round], form: dict[str, str]) -> None:
+    store_demo()
+
+    response = admin.post(P02 + "/appointment", data=form, follow_redirects=True)
+
+    assert response.status_code in (200, 404)
+    assert _count(db, Appointment) == 1
+
+
+@pytest.mark.parametrize("start", ["0001-01-01", "9999-12-31", "2026-02-30", ""])
+def test_a_preview_of_an_impossible_start_is_refused_without_an_error(
+        db: SQLAlchemy, admin: FlaskClient, store_demo: Callable[..., Round], start: str) -> None:
+    store_demo(without_publicity_of("C010"))
+
+    response = admin.get(f"{P02}/publicity/C010/preview?ref=C010&version=1&start={start}", follow_redirects=True)
+
+    assert response.status_code == 200
+    assert len(_flashes(response.get_data(as_text=True))) == 1
+    assert _count(db, Publicity) == 3
