@@ -252,6 +252,8 @@ class SittingView:
     ballots: int
     #: ok / no_quorum / ballots_exceed_present for the ballots entered so far
     validity: str
+    #: the count is closed: the sitting's ballots now decide
+    counted: bool
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,8 @@ class CommitteePage:
     votable: list[Position]
     #: the latest sitting, when it takes ballots
     taking_ballots: SittingView | None
+    #: the sitting whose count is still open (it can be closed), if any
+    counting: SittingView | None
     parts: list[BallotPart]
     tallies: list[PositionTally]
     #: why no sitting can be opened: no position is at the committee vote
@@ -290,10 +294,11 @@ def committee_page(round_: Round, *, today: dt.date) -> CommitteePage:
     for number, sitting in enumerate(sittings_of(round_), start=1):
         quorum, validity = quorum_and_validity(sitting)
         sittings.append(SittingView(sitting, number, None if sitting.positions is None else sitting_positions(sitting),
-                                    quorum, len(sitting.ballots), validity))
+                                    quorum, len(sitting.ballots), validity, sitting.closed_at is not None))
     latest = sittings[-1] if sittings else None
-    taking = latest if latest is not None and latest.quorum and latest.positions is not None and all(
-        p.stage is Stage.COMMITTEE_VOTE for p in latest.positions) else None
+    taking = latest if latest is not None and not latest.counted and latest.quorum and latest.positions is not None \
+        and all(p.stage is Stage.COMMITTEE_VOTE for p in latest.positions) else None
+    counting = latest if latest is not None and not latest.counted else None
     parts = [] if taking is None else [
         BallotPart(p, [c for c in p.candidates if c.ref in (outcome[p.code].vote_list or [])])
         for p in taking.positions or []]
@@ -303,7 +308,8 @@ def committee_page(round_: Round, *, today: dt.date) -> CommitteePage:
             key=lambda c: (-(by_ref[c.ref].approvals or 0), c.ref))])
         for p in round_.positions if outcome[p.code].vote_status is not None
     ]
-    return CommitteePage(round_, results, sittings, votable_positions(round_, results), taking, parts, tallies,
+    votable = [] if counting is not None else votable_positions(round_, results)
+    return CommitteePage(round_, results, sittings, votable, taking, counting, parts, tallies,
                          _committee_refusal(round_))
 
 

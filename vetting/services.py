@@ -662,6 +662,8 @@ def open_committee_sitting(round_: Round, *, members: int, present: int, positio
                 raise Refused(_l("%(position)s has no vote list, so there is nothing to vote on.",
                                  position=position.code))
             raise Refused(_l("%(position)s was decided by an earlier sitting.", position=position.code))
+    if any(sitting.closed_at is None for sitting in round_.committee_votes):
+        raise Refused(_l("A sitting is still taking ballots: close its count before opening another."))
     if members <= 0 or present < 0:
         raise Refused(_l("A committee needs at least one member, and the number present cannot be negative."))
     if present > members:
@@ -702,6 +704,8 @@ def cast_paper_ballot(sitting: CommitteeVote, choices: Mapping[str, Sequence[str
     and the audit trail records only that a ballot was entered, never what it says.
     """
     round_ = sitting.round
+    if sitting.closed_at is not None:
+        raise Refused(_l("This sitting's count is closed; no ballot can be added."))
     if sittings_of(round_)[-1] is not sitting:
         raise Refused(_l("A later sitting has been opened; ballots go to the latest sitting."))
     positions = sitting_positions(sitting)
@@ -731,6 +735,24 @@ def cast_paper_ballot(sitting: CommitteeVote, choices: Mapping[str, Sequence[str
                  round_id=round_.id, after={"ballots": cast})
     refresh_statuses(round_, actor=actor, today=today)
     return cast
+
+
+def close_committee_sitting(sitting: CommitteeVote, *, actor: str, today: dt.date) -> None:
+    """Close the count of a sitting (结束计票): only now do its ballots decide (RULES.md §8).
+
+    Until then the sitting is not held as far as the rules go, so no partial tally shows
+    anywhere and a half-entered count can never close the committee-vote stage.
+    """
+    if sitting.closed_at is not None:
+        raise Refused(_l("This sitting's count is already closed."))
+    for position in sitting_positions(sitting):
+        require_stage(position, Stage.COMMITTEE_VOTE)
+    sitting.closed_at = utcnow()
+    db.session.flush()
+    quorum, validity = quorum_and_validity(sitting)
+    record_audit("committee.close", actor=actor, subject=f"committee:{sitting.round.code}/{sitting.id}",
+                 round_id=sitting.round_id, after={"ballots": len(sitting.ballots), "vote_status": validity})
+    refresh_statuses(sitting.round, actor=actor, today=today)
 
 
 def quorum_and_validity(sitting: CommitteeVote) -> tuple[bool, str]:

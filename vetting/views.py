@@ -414,6 +414,18 @@ def cast_paper_ballot(code: str) -> ResponseReturnValue:
     return redirect(url_for(".run_committee_session", code=code) + "#ballot")
 
 
+@bp.post("/rounds/<code>/committee/sittings/<int:sitting_id>/close")
+@requires_role(Role.ADMIN)
+def close_committee_sitting(code: str, sitting_id: int) -> ResponseReturnValue:
+    round_ = _round(code)
+    sitting = db.session.get(CommitteeVote, sitting_id)
+    if sitting is None or sitting.round_id != round_.id:
+        abort(404)
+    _submitted(FlaskForm(), lambda: services.close_committee_sitting(sitting, actor=_actor(), today=today()),
+               _("The count is closed; the tally below is the committee's decision."))
+    return redirect(url_for(".run_committee_session", code=code) + "#tally")
+
+
 def _cast(sitting: CommitteeVote, choices: dict[str, list[str]]) -> None:
     cast = services.cast_paper_ballot(sitting, choices, actor=_actor(), today=today())
     if cast > sitting.present:

@@ -25,7 +25,7 @@ from publicity.rules import HolidayCalendar
 from selection import crypto
 from selection.audit import record_audit
 from selection.extensions import db
-from selection.models import Candidate, DayKind, HolidayAddition, Person, Position, Round, new_uid
+from selection.models import Candidate, DayKind, HolidayAddition, Person, Position, Round, new_uid, utcnow
 from selection.pipeline import Stage
 from selection.record import model
 from selection.record.engine import Results
@@ -190,8 +190,10 @@ def _store_after_vote(record: model.RoundRecord, round_id: int, position_ids: di
         for n in record.inspection_notices
     ])
     for sitting in record.committees:
+        # a sitting in a record was held: it is stored counted (closed), like one closed on screen
         vote = CommitteeVote(round_id=round_id, members=sitting.members, present=sitting.present,
-                             positions=None if sitting.positions is None else list(sitting.positions))
+                             positions=None if sitting.positions is None else list(sitting.positions),
+                             closed_at=utcnow())
         db.session.add(vote)
         db.session.flush()
         _insert(CommitteeBallot, [{"id": new_ballot_id(), "vote_id": vote.id, "choices": dict(b)}
@@ -387,7 +389,9 @@ def _notices(positions: Sequence[Position]) -> tuple[model.InspectionNotice, ...
 
 
 def _committees(round_id: int) -> tuple[model.Committee, ...]:
-    votes = db.session.scalars(select(CommitteeVote).where(CommitteeVote.round_id == round_id)
+    # A sitting still taking ballots is not held yet: nothing of it counts until it is closed.
+    votes = db.session.scalars(select(CommitteeVote).where(CommitteeVote.round_id == round_id,
+                                                           CommitteeVote.closed_at.is_not(None))
                                .order_by(CommitteeVote.id)).all()
     ballots: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     for vote_id, choices in db.session.execute(

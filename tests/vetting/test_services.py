@@ -396,6 +396,10 @@ def test_ballots_as_the_engine_tallies_them(app: Flask, db: SQLAlchemy, p03_at_v
         services.cast_paper_ballot(sitting, {"P03": ["C021"]}, actor=ADMIN, today=DAY)  # not on the vote list
     assert "3 candidates ticked, but a ballot approves at most 2" in _english(app, too_many)
     assert "only candidates on its vote list" in _english(app, unlisted)
+    # nothing of the sitting counts before its count is closed
+    assert {p.code: p for p in round_results(p03_at_vote, today=DAY).positions}["P03"].elected is None
+
+    services.close_committee_sitting(sitting, actor=ADMIN, today=DAY)
 
     outcome = {p.code: p for p in round_results(p03_at_vote, today=DAY).positions}["P03"]
     assert (outcome.vote_status, outcome.elected, outcome.tie_revote) == ("ok", ["C017", "C018"], [])
@@ -407,6 +411,23 @@ def test_ballots_as_the_engine_tallies_them(app: Flask, db: SQLAlchemy, p03_at_v
         select(AuditEvent).where(AuditEvent.action == "committee.ballot")))
 
 
+def test_an_open_count_blocks_a_new_sitting_and_a_closed_one_takes_no_ballot(db: SQLAlchemy,
+                                                                           p03_at_vote: Round) -> None:
+    p03 = position(db, p03_at_vote, "P03")
+    sitting = services.open_committee_sitting(p03_at_vote, members=11, present=9, positions=[p03], actor=ADMIN,
+                                              today=DAY)
+    with pytest.raises(services.Refused):
+        services.open_committee_sitting(p03_at_vote, members=11, present=9, positions=[p03], actor=ADMIN,
+                                        today=DAY)
+
+    services.close_committee_sitting(sitting, actor=ADMIN, today=DAY)
+
+    with pytest.raises(services.Refused):
+        services.cast_paper_ballot(sitting, {"P03": ["C017"]}, actor=ADMIN, today=DAY)
+    with pytest.raises(services.Refused):
+        services.close_committee_sitting(sitting, actor=ADMIN, today=DAY)
+
+
 def test_a_sitting_without_quorum_takes_no_ballots(db: SQLAlchemy, p03_at_vote: Round) -> None:
     p03 = position(db, p03_at_vote, "P03")
     sitting = services.open_committee_sitting(p03_at_vote, members=11, present=7, positions=[p03], actor=ADMIN,
@@ -414,6 +435,7 @@ def test_a_sitting_without_quorum_takes_no_ballots(db: SQLAlchemy, p03_at_vote: 
 
     with pytest.raises(services.Refused):
         services.cast_paper_ballot(sitting, {"P03": ["C017"]}, actor=ADMIN, today=DAY)
+    services.close_committee_sitting(sitting, actor=ADMIN, today=DAY)
     assert {p.code: p.vote_status for p in round_results(p03_at_vote, today=DAY).positions}["P03"] == "no_quorum"
     # a new sitting may then vote on P03
     services.open_committee_sitting(p03_at_vote, members=11, present=10, positions=[p03], actor=ADMIN, today=DAY)
@@ -425,6 +447,7 @@ def test_more_ballots_than_present_void_the_vote(db: SQLAlchemy, p03_at_vote: Ro
                                               today=DAY)
 
     counts = [services.cast_paper_ballot(sitting, {"P03": ["C017"]}, actor=ADMIN, today=DAY) for _ in range(7)]
+    services.close_committee_sitting(sitting, actor=ADMIN, today=DAY)
 
     assert counts[-1] == 7
     outcome = {p.code: p for p in round_results(p03_at_vote, today=DAY).positions}["P03"]
@@ -433,7 +456,9 @@ def test_more_ballots_than_present_void_the_vote(db: SQLAlchemy, p03_at_vote: Ro
 
 def test_a_decided_position_gets_no_second_sitting(db: SQLAlchemy, p03_at_vote: Round) -> None:
     p03 = position(db, p03_at_vote, "P03")
-    services.open_committee_sitting(p03_at_vote, members=11, present=9, positions=[p03], actor=ADMIN, today=DAY)
+    first = services.open_committee_sitting(p03_at_vote, members=11, present=9, positions=[p03], actor=ADMIN,
+                                            today=DAY)
+    services.close_committee_sitting(first, actor=ADMIN, today=DAY)
 
     with pytest.raises(services.Refused):
         services.open_committee_sitting(p03_at_vote, members=11, present=9, positions=[p03], actor=ADMIN,
