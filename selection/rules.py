@@ -36,7 +36,16 @@ class SettingsError(DomainError):
 
 
 class IdNumberError(DomainError):
-    """A national ID number (公民身份号码) that fails GB 11643."""
+    """A national ID number (公民身份号码) that fails GB 11643.
+
+    `message` is an English msgid with %(name)s placeholders filled from `params`, so a web
+    edge can say it in the reader's language; `str()` is the English sentence.
+    """
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.message = message
+        self.params = {key: str(value) for key, value in params.items()}
+        super().__init__(message % self.params if self.params else message)
 
 
 # --- numbers and rounding (RULES.md §1) -------------------------------------------------
@@ -340,10 +349,11 @@ def check_id_number(number: str, *, birth_date: date | None = None, sex: str | N
     except ValueError:
         raise IdNumberError("the birth date in the number is not a real date") from None
     if birth_date is not None and encoded != birth_date:
-        raise IdNumberError(f"birth date {birth_date.isoformat()} does not match the number ({encoded.isoformat()})")
+        raise IdNumberError("birth date %(birth_date)s does not match the number (%(number_birth_date)s)",
+                            birth_date=birth_date.isoformat(), number_birth_date=encoded.isoformat())
     encoded_sex = "male" if int(number[16]) % 2 else "female"
     if sex is not None and encoded_sex != sex:
-        raise IdNumberError(f"sex {sex} does not match the number ({encoded_sex})")
+        raise IdNumberError("sex %(sex)s does not match the number (%(number_sex)s)", sex=sex, number_sex=encoded_sex)
     return number
 
 

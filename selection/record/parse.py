@@ -9,7 +9,8 @@ candidate's ref (`C007.interview.scores`), as the examples of ROUND-RECORD.md do
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -38,14 +39,34 @@ class RecordError(Exception):
         self.problems = problems
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One refused field: where it is (`candidates[3].id_number`, or `id_number` alone) and why.
+
+    `message` is an English msgid with %(name)s placeholders filled from `params`, so a web
+    edge can say it in the reader's language; `str()` is the record's English sentence.
+    """
+
+    where: str
+    message: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message % self.params if self.params else self.message
+
+
 class _Reader:
     """Collects problems while reading fields, so that one pass reports them all."""
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        #: the problems given to `fail`, where and message apart
+        self.located: list[FieldProblem] = []
 
-    def fail(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}")
+    def fail(self, where: str, message: str, **params: str) -> None:
+        problem = FieldProblem(where, message, params)
+        self.located.append(problem)
+        self.problems.append(f"{where}: {problem}")
 
     def get(self, obj: Mapping[str, Any], key: str, where: str, check: Callable[[Any], T],
             *, required: bool = True) -> T | None:
@@ -57,7 +78,11 @@ class _Reader:
         try:
             return check(value)
         except (DomainError, ValueError, TypeError) as error:
-            self.fail(f"{where}.{key}" if where else key, str(error))
+            message, params = getattr(error, "message", None), getattr(error, "params", None)
+            if isinstance(message, str) and isinstance(params, Mapping):
+                self.fail(f"{where}.{key}" if where else key, message, **params)
+            else:
+                self.fail(f"{where}.{key}" if where else key, str(error))
             return None
 
     def object(self, value: Any, where: str) -> Mapping[str, Any] | None:
@@ -248,6 +273,41 @@ _REGISTRATION_FIELDS = (
 )
 
 
+def check_registration(raw: Mapping[str, Any], positions: Collection[str]) -> tuple[model.Candidate | None,
+                                                                                  list[FieldProblem]]:
+    """Check one registration (报名) as a round record's `candidates[]` entry is checked (RULES.md §3).
+
+    `raw` is shaped like that entry (dates as YYYY-MM-DD text, sex and education as their
+    codes, an optional `phone` and `endorsement`); its stage entries are not read. Returns the
+    registration, or None and every problem, each placed by field (`id_number`,
+    `endorsement.date`). The ID number is checked against GB 11643 and the stated birth date
+    and sex; duplicates across registrations are the caller's to find.
+    """
+    r = _Reader()
+    values = _registration(r, raw, "", positions, endorsement_at="endorsement")
+    if r.problems:
+        return None, r.located
+    return model.Candidate(**values), []
+
+
+def _registration(r: _Reader, c: Mapping[str, Any], row: str, positions: Collection[str], *,
+                  endorsement_at: str | None = None) -> dict[str, Any]:
+    """The registration fields of one candidate entry, None where refused (each refusal told to `r`)."""
+    ref = r.get(c, "ref", row, _text)
+    position = r.get(c, "position", row, _text)
+    if position is not None and position not in positions:
+        r.fail(f"{row}.position" if row else "position", "unknown position %(position)s", position=position)
+    fields = {name: r.get(c, name, row, check) for name, check in _REGISTRATION_FIELDS}
+    id_number = None
+    if fields["birth_date"] is not None and fields["sex"] is not None:
+        id_number = r.get(c, "id_number", row, lambda v: check_id_number(
+            _text(v), birth_date=fields["birth_date"], sex=fields["sex"]))
+    phone = r.get(c, "phone", row, _phone, required=False)
+    endorsement = _endorsement(r, c.get("endorsement"), endorsement_at or f"{ref or row}.endorsement")
+    return {"ref": ref, "position": position, "id_number": id_number, "phone": phone, "endorsement": endorsement,
+            **fields}
+
+
 def _candidate(r: _Reader, raw: Any, index: int, positions: set[str],
                settings: Settings | None) -> model.Candidate | None:
     row = f"candidates[{index}]"
@@ -255,18 +315,8 @@ def _candidate(r: _Reader, raw: Any, index: int, positions: set[str],
     if c is None:
         return None
     before = len(r.problems)
-    ref = r.get(c, "ref", row, _text)
-    position = r.get(c, "position", row, _text)
-    if position is not None and position not in positions:
-        r.fail(f"{row}.position", f"unknown position {position}")
-    fields = {name: r.get(c, name, row, check) for name, check in _REGISTRATION_FIELDS}
-    id_number = None
-    if fields["birth_date"] is not None and fields["sex"] is not None:
-        id_number = r.get(c, "id_number", row, lambda v: check_id_number(
-            _text(v), birth_date=fields["birth_date"], sex=fields["sex"]))
-    phone = r.get(c, "phone", row, _phone, required=False)
-    at = ref or row
-    endorsement = _endorsement(r, c.get("endorsement"), f"{at}.endorsement")
+    registration = _registration(r, c, row, positions)
+    at = registration["ref"] or row
     review = _review(r, c.get("review"), f"{at}.review")
     recommendation = _tally(r, c.get("recommendation"), f"{at}.recommendation")
     written = _written(r, c.get("written"), f"{at}.written", settings)
@@ -277,9 +327,8 @@ def _candidate(r: _Reader, raw: Any, index: int, positions: set[str],
     if len(r.problems) > before:
         return None
     return model.Candidate(
-        ref=ref, position=position, id_number=id_number, phone=phone, endorsement=endorsement,  # type: ignore[arg-type]
         review=review, recommendation=recommendation, written=written, interview=interview,
-        evaluation=evaluation, performance=performance, inspection=inspection, **fields,  # type: ignore[arg-type]
+        evaluation=evaluation, performance=performance, inspection=inspection, **registration,
     )
 
 

@@ -12,7 +12,7 @@ the command that calls them owns the transaction, so a refused record stores not
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -26,7 +26,7 @@ from selection import crypto
 from selection.audit import record_audit
 from selection.extensions import db
 from selection.models import Candidate, DayKind, HolidayAddition, Person, Position, Round, new_uid, utcnow
-from selection.pipeline import Stage
+from selection.pipeline import Stage, Status
 from selection.record import model
 from selection.record.engine import Results
 from selection.rules import resolve_settings
@@ -67,8 +67,12 @@ def find_round(code: str) -> Round | None:
     return db.session.scalar(select(Round).where(Round.code == code))
 
 
-def _persons(candidates: Sequence[model.Candidate]) -> dict[str, int]:
-    """Person ids by ID number: `find_or_create_person` in bulk (one query and one INSERT per chunk)."""
+def store_persons(candidates: Sequence[model.Candidate]) -> dict[str, int]:
+    """Person ids by ID number: `find_or_create_person` in bulk (one query and one INSERT per chunk).
+
+    A person is found by the blind index of the ID number or created with it encrypted; a
+    phone given is stored encrypted too and replaces a different one on record.
+    """
     index_of = {c.id_number: crypto.blind_index(c.id_number, purpose=ID_NUMBER) for c in candidates}
     known: dict[str, Person] = {}
     for chunk in _chunks(list(index_of.values())):
@@ -84,8 +88,10 @@ def _persons(candidates: Sequence[model.Candidate]) -> dict[str, int]:
             row["phone_index"] = crypto.blind_index(phone, purpose=PHONE)
             row["phone_cipher"] = crypto.encrypt_field(phone, aad=person_aad(PHONE, uid))
         if person is not None:
-            for column, value in row.items():  # a phone given replaces the one on record
-                setattr(person, column, value)
+            # a phone given replaces a different one on record; the same one is left as it is
+            if row and person.phone_index != row["phone_index"]:
+                for column, value in row.items():
+                    setattr(person, column, value)
             continue
         new_rows.append({"phone_index": None, "phone_cipher": None, **row, "uid": uid, "id_number_index": index,
                          "id_number_cipher": crypto.encrypt_field(number, aad=person_aad(ID_NUMBER, uid))})
@@ -119,15 +125,11 @@ def store_record(record: model.RoundRecord, results: Results, *, replace: bool, 
          "min_years_in_rank": p.requirements.min_years_in_rank, "stage": stages[p.code], "ordinal": index}
         for index, p in enumerate(record.positions)
     ], Position.id)))
-    person_ids = _persons(record.candidates)
+    person_ids = store_persons(record.candidates)
     status = {r.ref: r.status for r in results.candidates}
-    candidate_ids = dict(zip((c.ref for c in record.candidates), _insert(Candidate, [
-        {"round_id": round_.id, "position_id": position_ids[c.position], "person_id": person_ids[c.id_number],
-         "ref": c.ref, "name": c.name, "sex": c.sex, "birth_date": c.birth_date, "education": c.education,
-         "unit": c.unit, "current_post": c.current_post, "current_post_since": c.current_post_since,
-         "rank": c.rank, "rank_since": c.rank_since, "status": status[c.ref], "ordinal": index, "version_id": 1}
-        for index, c in enumerate(record.candidates)
-    ], Candidate.id)))
+    candidate_ids = insert_candidates(round_, record.candidates, position_ids=position_ids, person_ids=person_ids,
+                                      statuses=status)
+    insert_endorsements({candidate_ids[c.ref]: c.endorsement for c in record.candidates if c.endorsement})
     _store_stage_data(record, candidate_ids)
     _store_after_vote(record, round_.id, position_ids, candidate_ids)
     record_audit("round.import", actor=actor, subject=f"round:{record.code}", round_id=round_.id,
@@ -137,14 +139,34 @@ def store_record(record: model.RoundRecord, results: Results, *, replace: bool, 
     return round_
 
 
+def insert_candidates(round_: Round, candidates: Sequence[model.Candidate], *, position_ids: Mapping[str, int],
+                      person_ids: Mapping[str, int], statuses: Mapping[str, Status],
+                      first_ordinal: int = 0) -> dict[str, int]:
+    """Insert the registrations (报名) of `candidates` (their stage entries aside); ids by ref.
+
+    `person_ids` come from `store_persons`, by ID number; ordinals count on from `first_ordinal`.
+    """
+    return dict(zip((c.ref for c in candidates), _insert(Candidate, [
+        {"round_id": round_.id, "position_id": position_ids[c.position], "person_id": person_ids[c.id_number],
+         "ref": c.ref, "name": c.name, "sex": c.sex, "birth_date": c.birth_date, "education": c.education,
+         "unit": c.unit, "current_post": c.current_post, "current_post_since": c.current_post_since,
+         "rank": c.rank, "rank_since": c.rank_since, "status": statuses[c.ref], "ordinal": first_ordinal + index,
+         "version_id": 1}
+        for index, c in enumerate(candidates)
+    ], Candidate.id)))
+
+
+def insert_endorsements(endorsements: Mapping[int, model.Endorsement]) -> None:
+    """Insert unit endorsements (单位把关) by candidate id."""
+    _insert(Endorsement, [{"candidate_id": cid, "unit": e.unit, "date": e.date, "document": e.document}
+                          for cid, e in endorsements.items()])
+
+
 def _store_stage_data(record: model.RoundRecord, ids: dict[str, int]) -> None:
     rows: dict[type, list[dict[str, Any]]] = defaultdict(list)
     performances: list[tuple[int, model.Performance]] = []
     for c in record.candidates:
         cid = ids[c.ref]
-        if c.endorsement is not None:
-            rows[Endorsement].append({"candidate_id": cid, "unit": c.endorsement.unit,
-                                      "date": c.endorsement.date, "document": c.endorsement.document})
         if c.review is not None:
             rows[QualificationReview].append({"candidate_id": cid, "decision": c.review.decision,
                                               "reason": c.review.reason})
