@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import base64
 import io
+from datetime import date
 from decimal import Decimal
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from exams import services
 from exams.forms import ConfirmForm, RegistrationFilter, ReviewForm, ScoresForm, UploadForm
 from exams.models import ReviewDecision
-from exams.rules import CheckOutcome, InterviewEntry, WrittenEntry, tied_at_cutoff
+from exams.rules import N_, CheckOutcome, InterviewEntry, WrittenEntry, tied_at_cutoff
 from selection.auth import requires_role
 from selection.clock import today
 from selection.extensions import db
@@ -32,7 +33,7 @@ from selection.pipeline import STAGE_ORDER, PipelineError, Stage, StageNotReache
 from selection.record.engine import CandidateResult, PositionResult, Results
 from selection.record.services import round_state
 from selection.record.store import find_round
-from selection.rules import list_size, shared_ranks
+from selection.rules import list_size, mask_id_number, shared_ranks
 from selection.services import StaleEdit, require_stage
 from selection.spreadsheets import Problem, Sheet, export_xlsx, template_xlsx
 from selection.web import flash_refusal, refusal_message
@@ -63,6 +64,34 @@ SHEET_MESSAGES = (
     _l("The file unpacks to more than %(limit)s MB."), _l("The sheet has more than %(limit)s rows."),
     _l("The workbook has no worksheet."), _l("The worksheet is empty."),
     _l("Too many problems; stopped after %(limit)s."),
+)
+
+
+#: The registration sheet's columns (services.REGISTRATION_COLUMNS): each header's msgid and the
+#: other spellings a sheet may use besides its Chinese and English headers.
+REGISTRATION_HEADERS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "ref": (N_("Ref"), ()), "position": (N_("Position code"), ()), "name": (N_("Name"), ()),
+    "sex": (N_("Sex"), ()), "birth_date": (N_("Birth date"), ()), "id_number": (N_("ID number"), ()),
+    "phone": (N_("Mobile phone"), ("phone",)), "education": (N_("Education"), ()), "unit": (N_("Unit"), ()),
+    "current_post": (N_("Current post"), ()), "current_post_since": (N_("Current post since"), ()),
+    "rank": (N_("Rank held"), ("rank",)), "rank_since": (N_("Rank held since"), ("rank since",)),
+    "endorsement_unit": (N_("Endorsing unit"), ()), "endorsement_date": (N_("Endorsement date"), ()),
+    "endorsement_document": (N_("Endorsement document"), ()),
+}
+#: what a re-imported registration changes, in words (services.RegistrationRow.changes)
+CHANGE_MSGIDS = {**{key: msgid for key, (msgid, _aliases) in REGISTRATION_HEADERS.items()},
+                 "endorsement": N_("Unit endorsement")}
+SEX_LABELS = {"male": _l("Male"), "female": _l("Female")}
+
+#: What the registration checks (selection.record.parse, selection.rules.check_id_number) and the
+#: date cells can say about a registration sheet (their msgids, translated in this package's catalog).
+REGISTRATION_MESSAGES = (
+    _l("must be 17 digits followed by a digit or X"), _l("check digit does not match"),
+    _l("the birth date in the number is not a real date"),
+    _l("birth date %(birth_date)s does not match the number (%(number_birth_date)s)"),
+    _l("sex %(sex)s does not match the number (%(number_sex)s)"), _l("unknown position %(position)s"),
+    _l("is not a mobile number (1[3-9] and nine more digits)"), _l("is missing"), _l("must be non-empty text"),
+    _l("%(value)s is not a date (YYYY-MM-DD)"), _l("%(value)s is not a date (it has a time of day)"),
 )
 
 
@@ -174,6 +203,8 @@ def _refuse(error: Exception) -> None:
         flash(_("%(ref)s cannot pass the review: no endorsement by the unit is on record.", ref=error.ref), "error")
     elif isinstance(error, services.ReasonRequired):
         flash(_("Failing %(ref)s needs a reason.", ref=error.ref), "error")
+    elif isinstance(error, services.NoPositions):
+        flash(_("The round has no position yet; set up its positions before importing registrations."), "error")
     else:
         flash_refusal(error)
 
@@ -543,3 +574,114 @@ def import_written_scores(code: str, position: str) -> ResponseReturnValue:
 def import_interview_scores(code: str, position: str) -> ResponseReturnValue:
     return _import("interview", code, position)
 
+
+
+# ---------------------------------------------------------------- the registration list from a sheet
+
+
+def _registration_headers() -> dict[str, tuple[str, ...]]:
+    return {key: tuple(dict.fromkeys([*_spellings(msgid), *aliases]))
+            for key, (msgid, aliases) in REGISTRATION_HEADERS.items()}
+
+
+def _param_words(key: str, value: str) -> str:
+    """A value in a registration problem, as the reader says it: a sex in words, a date as a date."""
+    if key in ("sex", "number_sex") and value in SEX_LABELS:
+        return str(SEX_LABELS[value])
+    if key in ("birth_date", "number_birth_date"):
+        try:
+            return format_date(date.fromisoformat(value), "long")
+        except ValueError:
+            return value
+    return value
+
+
+def registration_problem_text(problem: Problem) -> str:
+    return problem_text(Problem(problem.row, problem.column, problem.message,
+                                {key: _param_words(key, value) for key, value in problem.params.items()}))
+
+
+def change_text(row: services.RegistrationRow) -> str:
+    """What importing one row does, in words."""
+    if row.is_new:
+        return _("New registration")
+    if not row.changes:
+        return _("Unchanged")
+    return _("Changes: %(fields)s", fields="、".join(_(CHANGE_MSGIDS[name]) for name in row.changes))
+
+
+def _registration_refusal(round_: Round) -> str | None:
+    """Why registrations cannot be imported now (the step that has passed), or None."""
+    try:
+        services.require_registration_open(round_)
+    except services.NoPositions:
+        return _("The round has no position yet; set up its positions before importing registrations.")
+    except PipelineError as error:
+        return refusal_message(error)
+    return None
+
+
+@bp.get("/rounds/<code>/registrations/template.xlsx")
+@requires_role(Role.ADMIN)
+def registrations_template(code: str) -> ResponseReturnValue:
+    round_, _none = _load(code)
+    names = [spellings[0] for spellings in _registration_headers().values()]
+    data = template_xlsx(f"{_('Registrations')} {round_.code}", names)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"registrations-{round_.code}-template.xlsx")
+
+
+@bp.route("/rounds/<code>/registrations/import", methods=["GET", "POST"])
+@requires_role(Role.ADMIN)
+def import_registrations(code: str) -> ResponseReturnValue:
+    round_, _none = _load(code)
+    upload, confirm = UploadForm(), ConfirmForm()
+    context: dict[str, Any] = {"round": round_, "refusal": _registration_refusal(round_), "upload": upload,
+                               "confirm": confirm, "max_kb": services.IMPORT_MAX_BYTES // 1024,
+                               "problem_text": registration_problem_text, "change_text": change_text,
+                               "mask": mask_id_number}
+    if request.method == "GET" or context["refusal"] is not None:  # a refusal is the page's notice
+        return render_template("exams/registration_import.html", **context)
+    if confirm.token.data:
+        return _confirm_registrations(round_, confirm, context)
+    if not upload.validate_on_submit():
+        flash(_("Choose an .xlsx file to upload."), "error")
+        return render_template("exams/registration_import.html", **context), 400
+    data = upload.sheet.data.read(services.IMPORT_MAX_BYTES + 1)
+    preview = services.preview_registrations(round_, data, headers=_registration_headers())
+    token = None
+    if preview.ok and preview.rows:
+        token = _serializer().dumps({
+            "kind": "registrations", "round": round_.code, "position": None,
+            "versions": {row.ref: None if row.stored is None else row.stored.version for row in preview.rows},
+            "data": base64.b64encode(data).decode("ascii"),
+        })
+    return render_template("exams/registration_import_preview.html", preview=preview, token=token, **context)
+
+
+def _confirm_registrations(round_: Round, confirm: ConfirmForm, context: dict[str, Any]) -> ResponseReturnValue:
+    try:
+        payload = _serializer().loads(confirm.token.data, max_age=PREVIEW_MAX_AGE)
+    except BadSignature:
+        payload = None
+    if not confirm.validate_on_submit() or not isinstance(payload, dict) or \
+            (payload.get("kind"), payload.get("round")) != ("registrations", round_.code):
+        flash(_("This preview has expired or does not belong here; upload the file again."), "error")
+        return render_template("exams/registration_import.html", **context), 400
+    try:
+        preview = services.import_registrations(round_, base64.b64decode(payload["data"]),
+                                                headers=_registration_headers(), versions=payload["versions"],
+                                                actor=_actor(), today=today())
+    except services.RegistrationImportRefused as error:
+        db.session.rollback()
+        flash(_("The registration sheet no longer fits what is stored; nothing was saved."), "error")
+        return render_template("exams/registration_import_preview.html", preview=error.preview, token=None,
+                               **context), 422
+    except (services.ExamsError, PipelineError, StaleEdit) as error:
+        db.session.rollback()
+        _refuse(error)
+        return redirect(request.url)
+    db.session.commit()
+    flash(_("Registrations imported: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.",
+            new=len(preview.new), changed=len(preview.changed), unchanged=len(preview.unchanged)), "success")
+    return redirect(url_for(".list_registrations", code=round_.code))
