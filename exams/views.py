@@ -19,7 +19,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from exams import services
+from exams import imports, services
 from exams.forms import ConfirmForm, RegistrationFilter, ReviewForm, ScoresForm, UploadForm
 from exams.models import ReviewDecision
 from exams.rules import N_, CheckOutcome, InterviewEntry, WrittenEntry, tied_at_cutoff
@@ -67,7 +67,7 @@ SHEET_MESSAGES = (
 )
 
 
-#: The registration sheet's columns (services.REGISTRATION_COLUMNS): each header's msgid and the
+#: The registration sheet's columns (imports.REGISTRATION_COLUMNS): each header's msgid and the
 #: other spellings a sheet may use besides its Chinese and English headers.
 REGISTRATION_HEADERS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "ref": (N_("Ref"), ()), "position": (N_("Position code"), ()), "name": (N_("Name"), ()),
@@ -78,7 +78,7 @@ REGISTRATION_HEADERS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "endorsement_unit": (N_("Endorsing unit"), ()), "endorsement_date": (N_("Endorsement date"), ()),
     "endorsement_document": (N_("Endorsement document"), ()),
 }
-#: what a re-imported registration changes, in words (services.RegistrationRow.changes)
+#: what a re-imported registration changes, in words (imports.RegistrationRow.changes)
 CHANGE_MSGIDS = {**{key: msgid for key, (msgid, _aliases) in REGISTRATION_HEADERS.items()},
                  "endorsement": N_("Unit endorsement")}
 SEX_LABELS = {"male": _l("Male"), "female": _l("Female")}
@@ -203,7 +203,7 @@ def _refuse(error: Exception) -> None:
         flash(_("%(ref)s cannot pass the review: no endorsement by the unit is on record.", ref=error.ref), "error")
     elif isinstance(error, services.ReasonRequired):
         flash(_("Failing %(ref)s needs a reason.", ref=error.ref), "error")
-    elif isinstance(error, services.NoPositions):
+    elif isinstance(error, imports.NoPositions):
         flash(_("The round has no position yet; set up its positions before importing registrations."), "error")
     else:
         flash_refusal(error)
@@ -449,14 +449,14 @@ def _spellings(msgid: str, **params: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys([current, *others]))
 
 
-def _headers(kind: str, round_: Round, examiners: int) -> services.SheetHeaders:
+def _headers(kind: str, round_: Round, examiners: int) -> imports.SheetHeaders:
     if kind == "written":
         scores: list[tuple[str, ...]] = [
             (*_spellings(PAPER_MSGIDS[paper]), paper) if paper in PAPER_MSGIDS else (paper,)
             for paper in services.settings_of(round_).written_papers]
     else:
         scores = [_spellings("Examiner %(number)s", number=n) for n in range(1, examiners + 1)]
-    return services.SheetHeaders(_spellings("Ref"), _spellings("Name"), _spellings("Absent"), scores)
+    return imports.SheetHeaders(_spellings("Ref"), _spellings("Name"), _spellings("Absent"), scores)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -499,7 +499,7 @@ def _import(kind: str, code: str, position: str) -> ResponseReturnValue:
     refusal, _reached = _stage_refusal(pos, stage)
     upload, confirm = UploadForm(), ConfirmForm()
     context: dict[str, Any] = {"kind": kind, "refusal": refusal, "upload": upload, "confirm": confirm,
-                               "problem_text": problem_text, "max_kb": services.IMPORT_MAX_BYTES // 1024}
+                               "problem_text": problem_text, "max_kb": imports.IMPORT_MAX_BYTES // 1024}
     if request.method == "GET" or refusal is not None:  # a refusal is the page's notice
         return _page("exams/score_import.html", round_, pos, screen, **context)
     if confirm.token.data:
@@ -507,7 +507,7 @@ def _import(kind: str, code: str, position: str) -> ResponseReturnValue:
     if not upload.validate_on_submit():
         flash(_("Choose an .xlsx file to upload."), "error")
         return _page("exams/score_import.html", round_, pos, screen, **context), 400
-    data = upload.sheet.data.read(services.IMPORT_MAX_BYTES + 1)
+    data = upload.sheet.data.read(imports.IMPORT_MAX_BYTES + 1)
     targets = (services.written_targets if kind == "written" else services.interview_targets)(pos, today=today())
     preview = _preview(kind, round_, data, targets)
     token = None
@@ -521,14 +521,14 @@ def _import(kind: str, code: str, position: str) -> ResponseReturnValue:
                  token=token, **context)
 
 
-def _preview(kind: str, round_: Round, data: bytes, targets: Mapping[str, services.Target]) -> services.ImportPreview:
+def _preview(kind: str, round_: Round, data: bytes, targets: Mapping[str, services.Target]) -> imports.ImportPreview:
     headers = _headers(kind, round_, services.MAX_EXAMINERS)
     settings = services.settings_of(round_)
     if kind == "written":
-        return services.preview_written_import(data, headers=headers, papers=tuple(settings.written_papers),
-                                               targets=targets)
-    return services.preview_interview_import(data, headers=headers, min_examiners=settings.interview_min_examiners,
-                                             targets=targets)
+        return imports.preview_written_import(data, headers=headers, papers=tuple(settings.written_papers),
+                                              targets=targets)
+    return imports.preview_interview_import(data, headers=headers, min_examiners=settings.interview_min_examiners,
+                                            targets=targets)
 
 
 def _confirm_import(kind: str, round_: Round, pos: Position, confirm: ConfirmForm,
@@ -543,11 +543,11 @@ def _confirm_import(kind: str, round_: Round, pos: Position, confirm: ConfirmFor
         flash(_("This preview has expired or does not belong here; upload the file again."), "error")
         return _page("exams/score_import.html", round_, pos, screen, **context), 400
     data = base64.b64decode(payload["data"])
-    record = services.import_written_scores if kind == "written" else services.import_interview_scores
+    record = imports.import_written_scores if kind == "written" else imports.import_interview_scores
     try:
         preview = record(pos, data, headers=_headers(kind, round_, services.MAX_EXAMINERS),
                          versions=payload["versions"], actor=_actor(), today=today())
-    except services.ImportRefused as error:
+    except imports.ImportRefused as error:
         db.session.rollback()
         flash(_("The sheet no longer fits what is stored; nothing was saved."), "error")
         return _page("exams/score_import_preview.html", round_, pos, screen, preview=error.preview,
@@ -601,7 +601,7 @@ def registration_problem_text(problem: Problem) -> str:
                                 {key: _param_words(key, value) for key, value in problem.params.items()}))
 
 
-def change_text(row: services.RegistrationRow) -> str:
+def change_text(row: imports.RegistrationRow) -> str:
     """What importing one row does, in words."""
     if row.is_new:
         return _("New registration")
@@ -613,8 +613,8 @@ def change_text(row: services.RegistrationRow) -> str:
 def _registration_refusal(round_: Round) -> str | None:
     """Why registrations cannot be imported now (the step that has passed), or None."""
     try:
-        services.require_registration_open(round_)
-    except services.NoPositions:
+        imports.require_registration_open(round_)
+    except imports.NoPositions:
         return _("The round has no position yet; set up its positions before importing registrations.")
     except PipelineError as error:
         return refusal_message(error)
@@ -637,7 +637,7 @@ def import_registrations(code: str) -> ResponseReturnValue:
     round_, _none = _load(code)
     upload, confirm = UploadForm(), ConfirmForm()
     context: dict[str, Any] = {"round": round_, "refusal": _registration_refusal(round_), "upload": upload,
-                               "confirm": confirm, "max_kb": services.IMPORT_MAX_BYTES // 1024,
+                               "confirm": confirm, "max_kb": imports.IMPORT_MAX_BYTES // 1024,
                                "problem_text": registration_problem_text, "change_text": change_text,
                                "mask": mask_id_number}
     if request.method == "GET" or context["refusal"] is not None:  # a refusal is the page's notice
@@ -647,8 +647,8 @@ def import_registrations(code: str) -> ResponseReturnValue:
     if not upload.validate_on_submit():
         flash(_("Choose an .xlsx file to upload."), "error")
         return render_template("exams/registration_import.html", **context), 400
-    data = upload.sheet.data.read(services.IMPORT_MAX_BYTES + 1)
-    preview = services.preview_registrations(round_, data, headers=_registration_headers())
+    data = upload.sheet.data.read(imports.IMPORT_MAX_BYTES + 1)
+    preview = imports.preview_registrations(round_, data, headers=_registration_headers())
     token = None
     if preview.ok and preview.rows:
         token = _serializer().dumps({
@@ -669,10 +669,10 @@ def _confirm_registrations(round_: Round, confirm: ConfirmForm, context: dict[st
         flash(_("This preview has expired or does not belong here; upload the file again."), "error")
         return render_template("exams/registration_import.html", **context), 400
     try:
-        preview = services.import_registrations(round_, base64.b64decode(payload["data"]),
-                                                headers=_registration_headers(), versions=payload["versions"],
-                                                actor=_actor(), today=today())
-    except services.RegistrationImportRefused as error:
+        preview = imports.import_registrations(round_, base64.b64decode(payload["data"]),
+                                               headers=_registration_headers(), versions=payload["versions"],
+                                               actor=_actor(), today=today())
+    except imports.RegistrationImportRefused as error:
         db.session.rollback()
         flash(_("The registration sheet no longer fits what is stored; nothing was saved."), "error")
         return render_template("exams/registration_import_preview.html", preview=error.preview, token=None,

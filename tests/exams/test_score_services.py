@@ -16,7 +16,7 @@ import pytest
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import func, select
 
-from exams import services
+from exams import imports, services
 from exams.models import ExamAbsence, ExamKind, InterviewScore, ReviewDecision, WrittenScore
 import selection.services
 from selection import crypto
@@ -32,9 +32,9 @@ from selection.services import StaleEdit, create_user, reveal_id_number
 pytestmark = pytest.mark.db
 DAY = date(2026, 11, 20)
 D = Decimal
-HEADERS = services.SheetHeaders(("编号", "ref"), ("姓名", "name"), ("缺考", "absent"), [("written",)])
-INTERVIEW_HEADERS = services.SheetHeaders(("编号", "ref"), ("姓名", "name"), ("缺考", "absent"),
-                                          [(f"考官{n}", f"examiner {n}") for n in range(1, 8)])
+HEADERS = imports.SheetHeaders(("编号", "ref"), ("姓名", "name"), ("缺考", "absent"), [("written",)])
+INTERVIEW_HEADERS = imports.SheetHeaders(("编号", "ref"), ("姓名", "name"), ("缺考", "absent"),
+                                         [(f"考官{n}", f"examiner {n}") for n in range(1, 8)])
 
 
 @pytest.fixture
@@ -311,8 +311,8 @@ def test_written_import_preview_lists_every_bad_row_with_its_reason(db: SQLAlche
         ["C026", names["C026"], 86, None],                 # twice
     ])
 
-    preview = services.preview_written_import(data, headers=HEADERS, papers=("written",),
-                                              targets=services.written_targets(p04, today=DAY))
+    preview = imports.preview_written_import(data, headers=HEADERS, papers=("written",),
+                                             targets=services.written_targets(p04, today=DAY))
 
     assert [(row.ref, row.changes) for row in preview.rows] == [("C026", False), ("C030", True)]
     assert [str(problem) for problem in preview.problems] == [
@@ -334,15 +334,15 @@ def test_written_import_stores_all_or_nothing_and_again_changes_nothing(
     good = _sheet([["C030", names["C030"], 88, None], ["C029", names["C029"], None, "是"]],
                   header=["ref", "name", "written", "absent"])
 
-    with pytest.raises(services.ImportRefused):
-        services.import_written_scores(p04, bad, headers=HEADERS, versions={}, actor=admin, today=DAY)
+    with pytest.raises(imports.ImportRefused):
+        imports.import_written_scores(p04, bad, headers=HEADERS, versions={}, actor=admin, today=DAY)
     db.session.rollback()
     assert _candidate(db, demo, "C030").written_scores == []
 
-    preview = services.import_written_scores(p04, good, headers=HEADERS, versions={}, actor=admin, today=DAY)
+    preview = imports.import_written_scores(p04, good, headers=HEADERS, versions={}, actor=admin, today=DAY)
     db.session.commit()
     rows, audits = set(db.session.scalars(select(WrittenScore.id))), _count(db, AuditEvent)
-    again = services.import_written_scores(p04, good, headers=HEADERS, versions={}, actor=admin, today=DAY)
+    again = imports.import_written_scores(p04, good, headers=HEADERS, versions={}, actor=admin, today=DAY)
     db.session.commit()
 
     assert [row.ref for row in preview.changed] == ["C030", "C029"]
@@ -361,8 +361,8 @@ def test_written_import_against_an_older_preview_is_stale(db: SQLAlchemy, demo: 
     db.session.commit()
 
     with pytest.raises(StaleEdit):
-        services.import_written_scores(p04, _sheet([["C030", c030.name, 88, None]]), headers=HEADERS,
-                                       versions=seen, actor=admin, today=DAY)
+        imports.import_written_scores(p04, _sheet([["C030", c030.name, 88, None]]), headers=HEADERS,
+                                      versions=seen, actor=admin, today=DAY)
 
 
 # --- interview scores ---------------------------------------------------------------------------
@@ -420,12 +420,12 @@ def test_interview_import_reads_either_spelling_and_changes_nothing_the_second_t
                    ["C030", names["C030"], 90, 91.5, 88, 70, 99, None]],
                   header=["ref", "name", "examiner 1", "考官2", "examiner 3", "examiner 4", "考官5", "absent"])
 
-    first = services.import_interview_scores(p04_at_interview, data, headers=INTERVIEW_HEADERS, versions={},
-                                             actor=admin, today=DAY)
+    first = imports.import_interview_scores(p04_at_interview, data, headers=INTERVIEW_HEADERS, versions={},
+                                            actor=admin, today=DAY)
     db.session.commit()
     audits = _count(db, AuditEvent)
-    second = services.import_interview_scores(p04_at_interview, data, headers=INTERVIEW_HEADERS, versions={},
-                                              actor=admin, today=DAY)
+    second = imports.import_interview_scores(p04_at_interview, data, headers=INTERVIEW_HEADERS, versions={},
+                                             actor=admin, today=DAY)
 
     assert len(first.changed) == 3 and second.changed == []
     assert _count(db, AuditEvent) == audits
@@ -441,8 +441,8 @@ def test_interview_import_names_a_gap_and_too_few_examiners(
     data = _sheet([["C026", names["C026"], 80, None, 84, 85, None], ["C027", names["C027"], 80, 81, None, None, None]],
                   header=["编号", "姓名", "考官1", "考官2", "考官3", "考官4", "缺考"])
 
-    preview = services.preview_interview_import(data, headers=INTERVIEW_HEADERS, min_examiners=3,
-                                                targets=services.interview_targets(p04_at_interview, today=DAY))
+    preview = imports.preview_interview_import(data, headers=INTERVIEW_HEADERS, min_examiners=3,
+                                               targets=services.interview_targets(p04_at_interview, today=DAY))
 
     assert [str(p) for p in preview.problems] == [
         "row 2, 考官2: Examiner 2 has no score, yet a later examiner has one.",
@@ -451,15 +451,15 @@ def test_interview_import_names_a_gap_and_too_few_examiners(
 
 
 def test_a_file_that_is_no_workbook_is_one_problem(db: SQLAlchemy, demo: Round) -> None:
-    preview = services.preview_written_import(b"not a workbook", headers=HEADERS, papers=("written",),
-                                              targets={})
+    preview = imports.preview_written_import(b"not a workbook", headers=HEADERS, papers=("written",),
+                                             targets={})
 
     assert [p.message for p in preview.problems] == ["The file is not an Excel workbook (.xlsx)."]
 
 
 def test_a_file_over_the_import_cap_is_refused_unread(db: SQLAlchemy, demo: Round) -> None:
-    preview = services.preview_written_import(b"x" * (services.IMPORT_MAX_BYTES + 1), headers=HEADERS,
-                                              papers=("written",), targets={})
+    preview = imports.preview_written_import(b"x" * (imports.IMPORT_MAX_BYTES + 1), headers=HEADERS,
+                                             papers=("written",), targets={})
 
     assert [str(p) for p in preview.problems] == ["The file is larger than 256 KB."]
 
