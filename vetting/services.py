@@ -6,7 +6,7 @@ Every entry checks the position's stage first (`require_stage`), claims the cand
 version for a per-candidate edit (`claim_version`), validates through the pure rules, writes
 only what changed, audits each change (never an ID or phone number) and ends with
 `refresh_statuses`. Services flush, never commit. A refusal is a `Refused` whose message is
-translated when it is shown.
+translated when it is shown. The spreadsheet import of evaluation ballots is `vetting.imports`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import LazyString
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from selection.audit import record_audit
@@ -31,7 +29,6 @@ from selection.record.engine import CandidateResult, PositionResult, Results
 from selection.record.services import refresh_statuses, round_results
 from selection.rules import Settings, resolve_settings
 from selection.services import claim_version, require_stage
-from selection.spreadsheets import Column, Problem, read_xlsx, text_cell, whole_number_cell
 from vetting.models import (
     CommitteeBallot, CommitteeVote, Endorsement, EvaluationTally, InspectionConclusion, InspectionNotice,
     InspectionRecord, InspectionTeam, PerformanceItem, PerformanceKind, PerformanceRecord, RecommendationTally,
@@ -45,9 +42,6 @@ from vetting.rules import (
 
 #: The twelve ballot values, highest first: the order of the form's fields and the sheet's columns.
 BALLOT_ORDER: tuple[int, ...] = tuple(v for values in BALLOT_GRADES.values() for v in values)
-#: How long a previewed import may wait for its confirmation.
-IMPORT_MAX_AGE_SECONDS = 3600
-IMPORT_SALT = "vetting.import_evaluation"
 #: annual assessments of the last three years (RULES.md §6)
 ANNUAL_YEARS = 3
 
@@ -116,7 +110,8 @@ def require_between(position: Position, first: Stage, last: Stage) -> None:
         raise StageClosed(last, position.stage)
 
 
-def _result(results: Results, ref: str) -> CandidateResult:
+def candidate_result(results: Results, ref: str) -> CandidateResult:
+    """The engine's result for the candidate `ref`."""
     return next(r for r in results.candidates if r.ref == ref)
 
 
@@ -132,7 +127,8 @@ def _position_subject(position: Position) -> str:
     return f"position:{position.round.code}/{position.code}"
 
 
-def _audit(action: str, candidate: Candidate, *, actor: str, before: Any, after: Any) -> None:
+def audit_candidate(action: str, candidate: Candidate, *, actor: str, before: Any, after: Any) -> None:
+    """Audit a change to one candidate, before → after."""
     record_audit(action, actor=actor, subject=_subject(candidate), round_id=candidate.round_id,
                  before=before, after=after)
 
@@ -162,7 +158,7 @@ def record_endorsement(candidate: Candidate, *, unit: str, date: dt.date, docume
     db.session.add(endorsement)
     after = _endorsement_json(endorsement)
     if after != before:
-        _audit("candidate.endorsement", candidate, actor=actor, before=before, after=after)
+        audit_candidate("candidate.endorsement", candidate, actor=actor, before=before, after=after)
     refresh_statuses(candidate.round, actor=actor, today=today)
     return endorsement
 
@@ -180,7 +176,7 @@ def enter_recommendation_tally(candidate: Candidate, *, yes: int, no: int, absta
     """Enter the counted ballots of a qualified candidate's recommendation vote."""
     require_stage(candidate.position, Stage.RECOMMENDATION)
     claim_version(candidate, seen_version)
-    status = _result(round_results(candidate.round, today=today), candidate.ref).status
+    status = candidate_result(round_results(candidate.round, today=today), candidate.ref).status
     if status not in RECOMMENDATION_ENTRANTS:
         raise Refused(_l("%(ref)s has not passed the qualification review, so there is no recommendation vote "
                          "to enter (%(status)s).", ref=candidate.ref, status=STATUS_LABELS[status]))
@@ -201,7 +197,7 @@ def enter_recommendation_tally(candidate: Candidate, *, yes: int, no: int, absta
     else:
         tally.yes, tally.no, tally.abstain, tally.invalid = yes, no, abstain, invalid
     if after != before:
-        _audit("candidate.recommendation", candidate, actor=actor, before=before, after=after)
+        audit_candidate("candidate.recommendation", candidate, actor=actor, before=before, after=after)
     refresh_statuses(candidate.round, actor=actor, today=today)
     return tally
 
@@ -209,8 +205,9 @@ def enter_recommendation_tally(candidate: Candidate, *, yes: int, no: int, absta
 # --- evaluation ballots and performance record (民主测评、工作业绩, RULES.md §6) -----------------
 
 
-def _require_interviewed(candidate: Candidate, results: Results) -> None:
-    result = _result(results, candidate.ref)
+def require_interviewed(candidate: Candidate, results: Results) -> None:
+    """Refuse a candidate who did not complete the interview: only they are evaluated."""
+    result = candidate_result(results, candidate.ref)
     if result.interview is None:
         raise Refused(_l("Only candidates who completed the interview are evaluated; %(ref)s: %(status)s.",
                          ref=candidate.ref, status=STATUS_LABELS[result.status]))
@@ -221,7 +218,7 @@ def stored_tally(candidate: Candidate) -> dict[int, int]:
     return {t.value: t.count for t in sorted(candidate.evaluation_tallies, key=lambda t: -t.value) if t.count}
 
 
-def _checked_tally(counts: Mapping[int, int], settings: Settings) -> dict[int, int]:
+def checked_tally(counts: Mapping[int, int], settings: Settings) -> dict[int, int]:
     """The tally of `counts` (zero counts dropped), or a Refused saying which value or count is wrong."""
     try:
         ballots = ballots_from_tally(counts)
@@ -239,7 +236,7 @@ def _checked_tally(counts: Mapping[int, int], settings: Settings) -> dict[int, i
     return ballot_tally(ballots)
 
 
-def _store_tally(candidate: Candidate, tally: Mapping[int, int]) -> None:
+def store_tally(candidate: Candidate, tally: Mapping[int, int]) -> None:
     """Make the stored counts equal `tally`, row by row (the (candidate, value) pair is unique)."""
     rows = {row.value: row for row in candidate.evaluation_tallies}
     for value, row in rows.items():
@@ -257,18 +254,19 @@ def enter_evaluation_tally(candidate: Candidate, counts: Mapping[int, int], *, s
     """Enter a candidate's evaluation ballots as a count per allowed value; returns the stored tally."""
     require_stage(candidate.position, Stage.EVALUATION)
     claim_version(candidate, seen_version)
-    _require_interviewed(candidate, round_results(candidate.round, today=today))
-    tally = _checked_tally(counts, round_settings(candidate.round))
+    require_interviewed(candidate, round_results(candidate.round, today=today))
+    tally = checked_tally(counts, round_settings(candidate.round))
     before = stored_tally(candidate)
     if tally != before:
-        _store_tally(candidate, tally)
-        _audit("candidate.evaluation", candidate, actor=actor, before=_tally_json(before) if before else None,
-               after=_tally_json(tally))
+        store_tally(candidate, tally)
+        audit_candidate("candidate.evaluation", candidate, actor=actor, before=tally_json(before) if before else None,
+                        after=tally_json(tally))
     refresh_statuses(candidate.round, actor=actor, today=today)
     return tally
 
 
-def _tally_json(tally: Mapping[int, int]) -> dict[str, int]:
+def tally_json(tally: Mapping[int, int]) -> dict[str, int]:
+    """A tally as the audit trail keeps it: value (as text) → count."""
     return {str(value): count for value, count in tally.items()}
 
 
@@ -295,7 +293,7 @@ def enter_performance_record(candidate: Candidate, entry: PerformanceEntry, *, s
     """Enter a candidate's performance record: the last three annual assessments, awards and penalties."""
     require_stage(candidate.position, Stage.EVALUATION)
     claim_version(candidate, seen_version)
-    _require_interviewed(candidate, round_results(candidate.round, today=today))
+    require_interviewed(candidate, round_results(candidate.round, today=today))
     if len(entry.annual) > ANNUAL_YEARS:
         raise Refused(_l("At most %(years)s annual assessments: those of the last three years.", years=ANNUAL_YEARS))
     for items, table in ((entry.annual, ANNUAL_POINTS), (entry.awards, AWARD_POINTS),
@@ -314,155 +312,14 @@ def enter_performance_record(candidate: Candidate, entry: PerformanceEntry, *, s
             for kind, values in zip(PerformanceKind, (entry.annual, entry.awards, entry.penalties))
             for n, value in enumerate(values)
         ]
-        _audit("candidate.performance", candidate, actor=actor,
-               before=None if before is None else _performance_json(before), after=_performance_json(entry))
+        audit_candidate("candidate.performance", candidate, actor=actor,
+                        before=None if before is None else _performance_json(before), after=_performance_json(entry))
     refresh_statuses(candidate.round, actor=actor, today=today)
     return record
 
 
 def _performance_json(entry: PerformanceEntry) -> dict[str, list[str]]:
     return {"annual": list(entry.annual), "awards": list(entry.awards), "penalties": list(entry.penalties)}
-
-
-# --- importing evaluation tallies (.xlsx) ----------------------------------------------------
-
-
-def evaluation_columns() -> list[Column]:
-    """The columns of the evaluation sheet: ref, name and one count column per allowed value."""
-    counts = [Column(str(value), f"v{value}", whole_number_cell) for value in BALLOT_ORDER]
-    return [Column("ref", "ref", text_cell, required=True), Column("name", "name", text_cell), *counts]
-
-
-@dataclass(frozen=True)
-class ImportRow:
-    """One clean row of an evaluation sheet, as it would be stored."""
-
-    number: int
-    ref: str
-    name: str
-    tally: dict[int, int]
-    ballots: int
-    #: the trimmed mean these ballots give (the engine's `evaluation_score`)
-    score: Decimal
-    #: whether storing it changes what is stored
-    changes: bool
-
-
-@dataclass(frozen=True)
-class ImportPreview:
-    """What an uploaded sheet would store: clean rows, every problem, and, when clean, the signed rows."""
-
-    rows: list[ImportRow]
-    problems: list[Problem]
-    token: str | None
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    changed: list[str]
-    unchanged: list[str]
-
-
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=IMPORT_SALT)
-
-
-def preview_evaluation_import(position: Position, data: bytes, *, secret_key: str,
-                              today: dt.date) -> ImportPreview:
-    """Read an evaluation sheet and check every row; store nothing.
-
-    The preview carries the clean rows (and each candidate's version as shown) signed with the
-    app's secret key, so the confirmation needs no memory on the server between the two steps.
-    """
-    require_stage(position, Stage.EVALUATION)
-    read = read_xlsx(data, headers=evaluation_columns())
-    problems = list(read.problems)
-    results = round_results(position.round, today=today)
-    settings = round_settings(position.round)
-    candidates = {c.ref: c for c in position.candidates}
-    seen: dict[str, int] = {}
-    rows: list[ImportRow] = []
-    for row in read.rows:
-        ref, name = row.values["ref"], row.values["name"]
-        counts = {value: row.values[f"v{value}"] or 0 for value in BALLOT_ORDER}
-        problem = _row_problem(ref, name, counts, candidates, results, settings, seen.get(ref))
-        if problem is not None:
-            problems.append(Problem(row.number, None, *problem))
-            seen.setdefault(ref, row.number)
-            continue
-        seen[ref] = row.number
-        candidate = candidates[ref]
-        tally = ballot_tally(ballots_from_tally(counts))
-        ballots = ballots_from_tally(tally)
-        rows.append(ImportRow(row.number, ref, candidate.name, tally, len(ballots),
-                              evaluation_score(ballots, trim_ratio=settings.evaluation_trim_ratio,
-                                               min_ballots=settings.evaluation_min_ballots),
-                              tally != stored_tally(candidate)))
-    if not read.rows and not problems:
-        problems.append(Problem(None, None, N_("The sheet has no rows of ballots.")))
-    token = None
-    if not problems:
-        token = _serializer(secret_key).dumps({
-            "round": position.round.code, "position": position.code,
-            "rows": [[r.ref, candidates[r.ref].version_id, [r.tally.get(v, 0) for v in BALLOT_ORDER]] for r in rows],
-        })
-    return ImportPreview(rows, problems, token)
-
-
-def _row_problem(ref: str, name: str | None, counts: Mapping[int, int], candidates: Mapping[str, Candidate],
-                 results: Results, settings: Settings, earlier: int | None) -> tuple[str, dict[str, str]] | None:
-    """Why a sheet row cannot be stored (an msgid and its parameters), or None."""
-    if earlier is not None:
-        return N_("%(ref)s appears more than once (also row %(row)s)."), {"ref": ref, "row": str(earlier)}
-    candidate = candidates.get(ref)
-    if candidate is None:
-        return N_("%(ref)s is not a candidate of this position."), {"ref": ref}
-    if name is not None and name != candidate.name:
-        return N_("The name %(name)s does not match %(ref)s."), {"name": name, "ref": ref}
-    if _result(results, ref).interview is None:
-        return N_("%(ref)s did not complete the interview, so is not evaluated."), {"ref": ref}
-    total = sum(counts.values())
-    if total < settings.evaluation_min_ballots:
-        return (N_("%(n)s valid ballots; at least %(min)s are required."),
-                {"n": str(total), "min": str(settings.evaluation_min_ballots)})
-    return None
-
-
-def confirm_evaluation_import(position: Position, token: str, *, secret_key: str, actor: str,
-                              today: dt.date) -> ImportOutcome:
-    """Store a previewed sheet: every row or none. Rows equal to what is stored change nothing.
-
-    A candidate edited since the preview makes the whole import stale (StaleEdit).
-    """
-    require_stage(position, Stage.EVALUATION)
-    try:
-        payload = _serializer(secret_key).loads(token, max_age=IMPORT_MAX_AGE_SECONDS)
-    except SignatureExpired:
-        raise Refused(_l("The preview is more than an hour old; upload the file again.")) from None
-    except BadSignature:
-        raise Refused(_l("The preview could not be verified; upload the file again.")) from None
-    if payload.get("round") != position.round.code or payload.get("position") != position.code:
-        raise Refused(_l("This preview belongs to another position; upload the file again."))
-    results = round_results(position.round, today=today)
-    settings = round_settings(position.round)
-    changed, unchanged = [], []
-    for ref, version, counts in payload["rows"]:
-        candidate = find_candidate(position, ref)
-        if candidate is None:
-            raise Refused(_l("%(ref)s is not a candidate of this position.", ref=ref))
-        _require_interviewed(candidate, results)
-        tally = _checked_tally(dict(zip(BALLOT_ORDER, counts)), settings)
-        before = stored_tally(candidate)
-        if tally == before:
-            unchanged.append(ref)
-            continue
-        claim_version(candidate, version)
-        _store_tally(candidate, tally)
-        _audit("candidate.evaluation", candidate, actor=actor, before=_tally_json(before) if before else None,
-               after={**_tally_json(tally), "source": "import"})
-        changed.append(ref)
-    refresh_statuses(position.round, actor=actor, today=today)
-    return ImportOutcome(changed, unchanged)
 
 
 # --- inspection notice (考察预告, RULES.md §7) ------------------------------------------------
@@ -583,7 +440,7 @@ def enter_inspection_record(candidate: Candidate, *, findings: Mapping[str, str]
     listed = _inspection_list(position, results)
     if candidate.ref not in listed:
         raise Refused(_l("%(ref)s is not on the inspection list (%(status)s).", ref=candidate.ref,
-                         status=STATUS_LABELS[_result(results, candidate.ref).status]))
+                         status=STATUS_LABELS[candidate_result(results, candidate.ref).status]))
     entered = {key: (findings.get(key) or "").strip() for key in INSPECTION_FINDINGS}
     if not all(entered.values()):
         raise Refused(_l("Record every finding: integrity, ability, diligence, achievement, "
@@ -600,7 +457,7 @@ def enter_inspection_record(candidate: Candidate, *, findings: Mapping[str, str]
     record.conclusion, record.rank, record.findings = InspectionConclusion(conclusion), rank, entered
     after = _inspection_json(record)
     if after != before:
-        _audit("candidate.inspection", candidate, actor=actor, before=before, after=after)
+        audit_candidate("candidate.inspection", candidate, actor=actor, before=before, after=after)
     refresh_statuses(candidate.round, actor=actor, today=today)
     return record
 
@@ -624,7 +481,8 @@ def rerank_inspected(position: Position, ranks: Mapping[str, int], seen_versions
         if record.rank == rank:
             continue
         claim_version(candidate, seen_versions[ref])
-        _audit("candidate.inspection", candidate, actor=actor, before={"rank": record.rank}, after={"rank": rank})
+        audit_candidate("candidate.inspection", candidate, actor=actor, before={"rank": record.rank},
+                        after={"rank": rank})
         record.rank = rank
         moved.append(ref)
     refresh_statuses(position.round, actor=actor, today=today)

@@ -27,7 +27,7 @@ from selection.rules import DomainError
 from selection.services import StaleEdit
 from selection.spreadsheets import Problem, Sheet, export_xlsx, template_xlsx
 from selection.web import flash_refusal, refusal_message
-from vetting import labels, screens, services
+from vetting import imports, labels, screens, services
 from vetting.forms import (
     ConfirmImportForm, EndorsementForm, EvaluationTallyForm, InspectionNoticeForm, InspectionRecordForm,
     PerformanceForm, RecommendationForm, SittingForm, TeamForm, UploadForm, ballot_form, rerank_form,
@@ -212,7 +212,7 @@ def evaluation_template(code: str, position: str) -> ResponseReturnValue:
     found = _position(code, position)
     page = screens.position_page(found, Stage.EVALUATION, today=today())
     rows = [[row.candidate.ref, row.candidate.name] for row in screens.evaluation_rows(page) if row.eligible]
-    data = template_xlsx(_("Evaluation ballots"), services.evaluation_columns(), rows)
+    data = template_xlsx(_("Evaluation ballots"), imports.evaluation_columns(), rows)
     return _xlsx(data, f"evaluation-{found.round.code}-{found.code}.xlsx")
 
 
@@ -229,8 +229,8 @@ def import_evaluation(code: str, position: str) -> ResponseReturnValue:
             return _to(".enter_evaluation", code, position)
     elif upload.validate_on_submit():
         try:
-            preview = services.preview_evaluation_import(found, upload.file.data.read(), secret_key=secret,
-                                                         today=today())
+            preview = imports.preview_evaluation_import(found, upload.file.data.read(), secret_key=secret,
+                                                        today=today())
         except (DomainError, PipelineError) as error:
             flash_refusal(error)
     return render_template("vetting/evaluation_import.html", page=page, upload=upload, preview=preview,
@@ -238,7 +238,7 @@ def import_evaluation(code: str, position: str) -> ResponseReturnValue:
 
 
 def _confirm_import(position: Position, token: str, secret: str) -> None:
-    outcome = services.confirm_evaluation_import(position, token, secret_key=secret, actor=_actor(), today=today())
+    outcome = imports.confirm_evaluation_import(position, token, secret_key=secret, actor=_actor(), today=today())
     flash(_("%(changed)s candidates changed, %(unchanged)s unchanged.", changed=len(outcome.changed),
             unchanged=len(outcome.unchanged)), "success")
 

@@ -16,7 +16,7 @@ from selection.pipeline import Stage, StageClosed, StageNotReached, Status
 from selection.record.services import round_results
 from selection.services import StaleEdit
 from selection.spreadsheets import Sheet, export_xlsx
-from vetting import services
+from vetting import imports, services
 from vetting.models import CommitteeBallot, InspectionTeam
 from vetting.rules import ballots_from_tally, evaluation_score, performance_score
 
@@ -196,7 +196,7 @@ def test_evaluation_only_for_the_interviewed(db: SQLAlchemy, store_demo: Callabl
 
 
 def _sheet(*rows: list[object]) -> bytes:
-    headers = [c.name for c in services.evaluation_columns()]
+    headers = [c.name for c in imports.evaluation_columns()]
     return export_xlsx([Sheet("ballots", headers, [list(r) + [None] * (len(headers) - len(r)) for r in rows])])
 
 
@@ -211,7 +211,7 @@ def test_import_preview_lists_every_bad_row_and_stores_nothing(db: SQLAlchemy,
     data = _sheet(_row("C017", None, GOOD), _row("C099", None, GOOD), _row("C023", None, GOOD),
                   _row("C018", None, {100: 2}), _row("C017", None, GOOD), _row("C020", "别人", GOOD))
 
-    preview = services.preview_evaluation_import(p03, data, secret_key="k", today=DAY)
+    preview = imports.preview_evaluation_import(p03, data, secret_key="k", today=DAY)
 
     assert preview.token is None
     assert sorted(p.row for p in preview.problems) == [3, 4, 5, 6, 7]
@@ -225,10 +225,10 @@ def test_import_confirm_stores_all_and_twice_changes_nothing(db: SQLAlchemy,
     c018_before = services.stored_tally(candidate(db, round_, "C018"))
     data = _sheet(_row("C017", candidate(db, round_, "C017").name, GOOD), _row("C018", None, c018_before))
 
-    preview = services.preview_evaluation_import(p03, data, secret_key="k", today=DAY)
-    outcome = services.confirm_evaluation_import(p03, preview.token or "", secret_key="k", actor=ADMIN, today=DAY)
-    again = services.preview_evaluation_import(p03, data, secret_key="k", today=DAY)
-    second = services.confirm_evaluation_import(p03, again.token or "", secret_key="k", actor=ADMIN, today=DAY)
+    preview = imports.preview_evaluation_import(p03, data, secret_key="k", today=DAY)
+    outcome = imports.confirm_evaluation_import(p03, preview.token or "", secret_key="k", actor=ADMIN, today=DAY)
+    again = imports.preview_evaluation_import(p03, data, secret_key="k", today=DAY)
+    second = imports.confirm_evaluation_import(p03, again.token or "", secret_key="k", actor=ADMIN, today=DAY)
 
     assert (outcome.changed, outcome.unchanged) == (["C017"], ["C018"])
     assert [r.changes for r in again.rows] == [False, False]
@@ -241,14 +241,14 @@ def test_import_confirm_refuses_an_altered_token_and_a_stale_preview(db: SQLAlch
                                                                      store_demo: Callable[..., Round]) -> None:
     round_ = store_demo(p03_at_evaluation)
     p03, c017 = position(db, round_, "P03"), candidate(db, round_, "C017")
-    preview = services.preview_evaluation_import(p03, _sheet(_row("C017", None, GOOD)), secret_key="k", today=DAY)
+    preview = imports.preview_evaluation_import(p03, _sheet(_row("C017", None, GOOD)), secret_key="k", today=DAY)
 
     with pytest.raises(services.Refused):
-        services.confirm_evaluation_import(p03, preview.token or "", secret_key="other", actor=ADMIN, today=DAY)
+        imports.confirm_evaluation_import(p03, preview.token or "", secret_key="other", actor=ADMIN, today=DAY)
     # someone saves C017's ballots by hand between the preview and the confirmation
     services.enter_evaluation_tally(c017, {100: 5}, seen_version=c017.version_id, actor=ADMIN, today=DAY)
     with pytest.raises(StaleEdit):
-        services.confirm_evaluation_import(p03, preview.token or "", secret_key="k", actor=ADMIN, today=DAY)
+        imports.confirm_evaluation_import(p03, preview.token or "", secret_key="k", actor=ADMIN, today=DAY)
 
 
 # --- inspection notice, teams, records --------------------------------------------------------

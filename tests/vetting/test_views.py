@@ -19,7 +19,7 @@ from selection.pipeline import Status
 from selection.record.services import round_results
 from selection.rules import exact_percent
 from selection.spreadsheets import Sheet, export_xlsx
-from vetting import services
+from vetting import imports, services
 from vetting.models import InspectionTeam
 
 from .conftest import DAY, candidate, p03_at_evaluation, p03_at_inspection_notice, p05_at_review, position
@@ -210,7 +210,7 @@ def test_evaluation_refuses_a_stale_form_and_too_few_ballots(admin_client: Flask
 
 
 def _sheet(rows: list[list[Any]]) -> bytes:
-    headers = [c.name for c in services.evaluation_columns()]
+    headers = [c.name for c in imports.evaluation_columns()]
     return export_xlsx([Sheet("ballots", headers, rows)])
 
 
