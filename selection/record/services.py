@@ -56,6 +56,11 @@ def refresh_statuses(round_: Round, *, actor: str, today: date) -> Results:
     Raises RecordError when the stored entries are inconsistent. Flushes, never commits.
     """
     results = round_results(round_, today=today)
+    _store_statuses(round_, results, actor=actor)
+    return results
+
+
+def _store_statuses(round_: Round, results: Results, *, actor: str) -> None:
     stored = {candidate.ref: candidate for candidate in round_.candidates}
     for result in results.candidates:
         candidate = stored[result.ref]
@@ -67,7 +72,6 @@ def refresh_statuses(round_: Round, *, actor: str, today: date) -> Results:
             )
             candidate.status = result.status
     db.session.flush()
-    return results
 
 
 def close_position_stage(position: Position, stage: Stage, *, actor: str, today: date) -> Stage:
@@ -87,5 +91,7 @@ def close_position_stage(position: Position, stage: Stage, *, actor: str, today:
     if missing is not None:
         raise StageIncomplete(stage, missing)
     opened = close_stage(position, stage, actor=actor)
-    refresh_statuses(position.round, actor=actor, today=today)
+    # closing a stage changes no entry (the engine never reads the stage), so the results
+    # computed for the guard are the round's results after the close too
+    _store_statuses(round_, state.results, actor=actor)
     return opened
