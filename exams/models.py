@@ -1,4 +1,4 @@
-"""Review decisions and exam scores (资格审查与考试成绩)."""
+"""Review decisions, exam logistics, scores and score reviews (资格审查、考务与成绩)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from selection.extensions import db
-from selection.models import Candidate, User, UTCDateTime, owned_backref, value_enum
+from selection.models import Candidate, Round, User, UTCDateTime, owned_backref, utcnow, value_enum
 
 SCORE = Numeric(5, 2, asdecimal=True)
 
@@ -93,3 +93,136 @@ class ExamAbsence(db.Model):
     candidate: Mapped[Candidate] = relationship(
         backref=owned_backref("exam_absences", many=True)
     )
+
+
+class Venue(db.Model):
+    """An exam venue (考点) of a round."""
+
+    __tablename__ = "venues"
+    __table_args__ = (UniqueConstraint("round_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    #: venues, and rooms within them, are filled in this order
+    ordinal: Mapped[int] = mapped_column(default=0)
+
+    round: Mapped[Round] = relationship(backref=owned_backref("venues", many=True))
+    rooms: Mapped[list[ExamRoom]] = relationship(
+        back_populates="venue", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(ExamRoom.ordinal, ExamRoom.id)",
+    )
+
+
+class ExamRoom(db.Model):
+    """An exam room (考场) of a venue and its number of seats."""
+
+    __tablename__ = "exam_rooms"
+    __table_args__ = (UniqueConstraint("venue_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    capacity: Mapped[int]
+    ordinal: Mapped[int] = mapped_column(default=0)
+
+    venue: Mapped[Venue] = relationship(back_populates="rooms")
+
+
+class Seating(db.Model):
+    """The seat assignment of one exam of a round (考场编排), with the seed that reproduces it."""
+
+    __tablename__ = "seatings"
+    __table_args__ = (UniqueConstraint("round_id", "exam"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    exam: Mapped[ExamKind] = mapped_column(value_enum(ExamKind), default=ExamKind.WRITTEN)
+    #: exams/seating.py assign_seats(seed): the same seed, candidates and rooms, the same seats
+    seed: Mapped[int] = mapped_column(BigInteger)
+    #: letters and digits leading every ticket number (准考证号)
+    ticket_prefix: Mapped[str] = mapped_column(String(12))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    round: Mapped[Round] = relationship(backref=owned_backref("seatings", many=True))
+    tickets: Mapped[list[AdmissionTicket]] = relationship(
+        back_populates="seating", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="AdmissionTicket.number",
+    )
+
+
+class AdmissionTicket(db.Model):
+    """A candidate's admission ticket (准考证): number, room and seat."""
+
+    __tablename__ = "admission_tickets"
+    __table_args__ = (
+        UniqueConstraint("seating_id", "candidate_id"),
+        UniqueConstraint("room_id", "seat"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seating_id: Mapped[int] = mapped_column(ForeignKey("seatings.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("exam_rooms.id", ondelete="CASCADE"), index=True)
+    seat: Mapped[int]
+    #: exams/seating.py ticket_number; unique across rounds, since the query is by number
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+
+    seating: Mapped[Seating] = relationship(back_populates="tickets")
+    candidate: Mapped[Candidate] = relationship(
+        backref=owned_backref("admission_tickets", many=True)
+    )
+    room: Mapped[ExamRoom] = relationship()
+
+
+class ScorePublication(db.Model):
+    """When an exam's scores become visible (成绩公布) and until when a review may be asked."""
+
+    __tablename__ = "score_publications"
+    __table_args__ = (UniqueConstraint("round_id", "exam"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    exam: Mapped[ExamKind] = mapped_column(value_enum(ExamKind))
+    #: scores stay hidden from candidates and the public before this moment
+    publish_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: score review requests (成绩复核) are accepted from publish_at until this moment
+    review_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    round: Mapped[Round] = relationship(backref=owned_backref("score_publications", many=True))
+
+
+class ReviewRequestStatus(StrEnum):
+    PENDING = "pending"
+    ANSWERED = "answered"
+
+
+class ScoreReviewRequest(db.Model):
+    """A candidate's request to have an exam score checked again (成绩复核), and the answer."""
+
+    __tablename__ = "score_review_requests"
+    __table_args__ = (UniqueConstraint("candidate_id", "exam"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    exam: Mapped[ExamKind] = mapped_column(value_enum(ExamKind))
+    reason: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[ReviewRequestStatus] = mapped_column(
+        value_enum(ReviewRequestStatus), default=ReviewRequestStatus.PENDING
+    )
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the exam's computed score when the request was answered, and after; equal if unchanged
+    score_before: Mapped[Decimal | None] = mapped_column(SCORE)
+    score_after: Mapped[Decimal | None] = mapped_column(SCORE)
+
+    candidate: Mapped[Candidate] = relationship(
+        backref=owned_backref("score_review_requests", many=True)
+    )
+    answered_by: Mapped[User | None] = relationship()

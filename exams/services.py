@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -147,6 +147,14 @@ def search_registrations(round_: Round, *, position: str | None = None, status: 
 
 
 # --- qualification review ------------------------------------------------------------------
+
+
+def published_exams(round_: Round, now: datetime) -> frozenset[ExamKind]:
+    """The exams whose scores candidates and the public may see at `now` (成绩公布).
+
+    An exam with no publication time set stays hidden: publishing is a deliberate act.
+    """
+    return frozenset(p.exam for p in round_.score_publications if p.publish_at <= now)
 
 
 def requirements_of(position: Position) -> Requirements:

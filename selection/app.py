@@ -108,15 +108,23 @@ def _configure_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from exams import candidates, publication, tickets
     from exams.views import bp as exams_bp
     from publicity.views import bp as publicity_bp
+    from selection import outbox, public
     from selection.accounts.views import bp as accounts_bp
     from selection.views import bp as selection_bp
     from vetting.views import bp as vetting_bp
 
     app.register_blueprint(selection_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(outbox.bp)
     app.register_blueprint(exams_bp)
+    # the exams package's newer screens, one blueprint per audience and task
+    app.register_blueprint(candidates.bp)
+    app.register_blueprint(tickets.bp)
+    app.register_blueprint(publication.bp)
     app.register_blueprint(vetting_bp)
     app.register_blueprint(publicity_bp)
 

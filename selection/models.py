@@ -128,6 +128,8 @@ class User(UserMixin, db.Model):
     #: bumped on logout, password change, disabling or a role change: every session
     #: carrying an older number is refused (SECURITY.md P06, P09, P10)
     session_version: Mapped[int] = mapped_column(default=1)
+    #: where the email back-end of the outbox writes to; optional (selection/notify.py)
+    email: Mapped[str | None] = mapped_column(String(254))
 
     person: Mapped[Person | None] = relationship()
 
@@ -287,6 +289,67 @@ class Candidate(db.Model):
     person: Mapped[Person] = relationship()
 
     __mapper_args__ = {"version_id_col": version_id}
+
+
+class StoredFile(db.Model):
+    """An uploaded file (上传文件), kept in the database so that every host can serve it.
+
+    Stored under a generated name, never the uploader's; the type is the one its content
+    shows (selection/files.py), not the one the browser claimed.
+    """
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: generated: random hex and the extension of the detected type
+    name: Mapped[str] = mapped_column(String(48), unique=True)
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its first try or a retry
+    SENT = "sent"
+    FAILED = "failed"    # gave up after the last retry
+
+
+class Notification(db.Model):
+    """A message in the outbox (通知), to a user, by email or SMS.
+
+    It names the user, never their number or address: the back-end looks those up when it
+    sends, so the outbox and the logs hold no personal number (SECURITY.md P30, P36).
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel))
+    #: what the message is about, e.g. "status_changed", "ticket_ready"
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[DeliveryStatus] = mapped_column(value_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the back-end that took it, e.g. "log", "smtp"
+    backend: Mapped[str | None] = mapped_column(String(40))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class AuditHead(db.Model):

@@ -59,6 +59,24 @@ def person_aad(field: str, uid: str) -> str:
     return f"persons:{field}:{uid}"
 
 
+def candidacies_of(user: User) -> list[Candidate]:
+    """The registrations of the person behind `user`, newest round first; none for staff.
+
+    Every candidate page starts here, from the signed-in user, never from an id in the URL,
+    so candidate A can reach nothing of candidate B's (SECURITY.md P13).
+    """
+    if user.role is not Role.CANDIDATE or user.person_id is None:
+        return []
+    query = (select(Candidate).where(Candidate.person_id == user.person_id)
+             .order_by(Candidate.round_id.desc()))
+    return list(db.session.scalars(query))
+
+
+def candidacy_in(user: User, round_: Round) -> Candidate | None:
+    """The signed-in candidate's registration in `round_`, or None."""
+    return next((c for c in candidacies_of(user) if c.round_id == round_.id), None)
+
+
 def create_user(
     username: str, *, display_name: str, password: str, role: Role, actor: str
 ) -> User:

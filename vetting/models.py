@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from selection.extensions import db
 from selection.models import (
-    Candidate, Position, Round, User, UTCDateTime, owned_backref, value_enum,
+    Candidate, Position, Round, StoredFile, User, UTCDateTime, owned_backref, value_enum,
 )
 
 
@@ -46,8 +46,11 @@ class Endorsement(db.Model):
     date: Mapped[dt.date] = mapped_column(Date)
     #: document number, e.g. 教组函〔2026〕3号
     document: Mapped[str] = mapped_column(String(200))
+    #: the letter (单位同意报考证明) the candidate uploaded; None when the admin recorded it
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
 
     candidate: Mapped[Candidate] = relationship(backref=owned_backref("endorsement", many=False))
+    letter: Mapped[StoredFile | None] = relationship()
 
 
 class RecommendationTally(db.Model):
