@@ -74,3 +74,13 @@ STATUS_LABELS: Mapping[Status, LazyString] = MappingProxyType({
     Status.CANCELLED: _l("Appointment cancelled"),
     Status.PROBATION_FAILED: _l("Out: found incompetent at the end of probation"),
 })
+
+#: The words a candidate reads about their own status, on their page and in notifications.
+#: Where staff see "appointment postponed" the candidate reads that the decision is still
+#: pending: a postponement means a complaint is being settled, and the person complained
+#: about must see no trace of any complaint (SECURITY.md P18).
+CANDIDATE_STATUS_LABELS: Mapping[Status, LazyString] = MappingProxyType({
+    **STATUS_LABELS,
+    Status.POSTPONED: _l("In publicity, decision pending"),
+    Status.CLEARED: _l("In publicity, decision pending"),
+})
