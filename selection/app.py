@@ -131,10 +131,11 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from selection.cli import audit_cli, routes_matrix, users_cli
+    from selection.outbox import outbox_cli
     from selection.record.cli import round_cli
     from selection.record.demo import demo_cli
 
-    for group in (users_cli, audit_cli, round_cli, demo_cli):
+    for group in (users_cli, audit_cli, round_cli, demo_cli, outbox_cli):
         app.cli.add_command(group)
     app.cli.add_command(routes_matrix)
 

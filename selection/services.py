@@ -13,6 +13,7 @@ from .audit import record_audit
 from .crypto import blind_index, decrypt_field, encrypt_field
 from .extensions import db
 from .models import Candidate, Person, Position, Role, Round, User, new_uid
+from .notify import notify_status_changes
 from .passwords import hash_password
 from .pipeline import Stage, Status, check_stage, check_transition, next_stage
 
@@ -195,7 +196,9 @@ def move_candidate(candidate: Candidate, target: Status, *, actor: str, reason: 
         round_id=candidate.round_id, before={"status": candidate.status.value},
         after={"status": target.value, "reason": reason},
     )
+    before = candidate.status
     candidate.status = target
+    notify_status_changes(candidate.round, [(candidate, before)])
     db.session.flush()
 
 

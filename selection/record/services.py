@@ -12,8 +12,9 @@ from datetime import date
 
 from selection.audit import record_audit
 from selection.extensions import db
-from selection.models import Position, Round
-from selection.pipeline import Stage
+from selection.models import Candidate, Position, Round
+from selection.notify import notify_status_changes
+from selection.pipeline import Stage, Status
 from selection.record.engine import Results, compute
 from selection.record.model import RoundRecord
 from selection.record.stages import Missing, closing_refusal
@@ -62,6 +63,7 @@ def refresh_statuses(round_: Round, *, actor: str, today: date) -> Results:
 
 def _store_statuses(round_: Round, results: Results, *, actor: str) -> None:
     stored = {candidate.ref: candidate for candidate in round_.candidates}
+    changed: list[tuple[Candidate, Status]] = []
     for result in results.candidates:
         candidate = stored[result.ref]
         if candidate.status is not result.status:
@@ -70,7 +72,11 @@ def _store_statuses(round_: Round, results: Results, *, actor: str) -> None:
                 round_id=round_.id, before={"status": candidate.status.value},
                 after={"status": result.status.value},
             )
+            changed.append((candidate, candidate.status))
             candidate.status = result.status
+    if changed:
+        # candidates with an account hear of it (selection/notify.py), all in one query
+        notify_status_changes(round_, changed)
     db.session.flush()
 
 
