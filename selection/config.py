@@ -32,6 +32,11 @@ RATELIMIT_STRATEGY = "moving-window"
 #: failed logins per username, and login attempts per client address (SECURITY.md P02)
 LOGIN_LIMIT_PER_USERNAME = "5 per 15 minutes"
 LOGIN_LIMIT_PER_CLIENT = "30 per 15 minutes"
+#: candidate accounts created from one client address (selection/signup.py)
+SIGNUP_LIMIT_PER_CLIENT = "10 per hour"
+
+#: the largest upload accepted, e.g. a unit's endorsement letter (selection/files.py)
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
 #: Sessions end after this long without a request, and this long after login (P11).
 SESSION_IDLE_MINUTES = 30
