@@ -96,3 +96,12 @@ def correction_refusal(exam: str, stage: Stage) -> ScoresRefused | None:
     if STAGE_ORDER.index(stage) < STAGE_ORDER.index(ENTERED_AT[exam]):
         return ScoresRefused(N_("%(stage)s has not started; there is no score to correct."), stage=ENTERED_AT[exam])
     return None
+
+
+def status_visible(entered: set[str], published: set[str]) -> bool:
+    """Whether a candidate's status may show beside their scores: once every exam they took part in is published.
+
+    A status reached through an exam ("below the written pass line", "interviewed", a rank
+    made of the interview score) would otherwise tell the score before its publication.
+    """
+    return entered <= published

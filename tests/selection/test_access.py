@@ -40,6 +40,12 @@ URL_SAMPLES: dict[str, Any] = {
     "position_code": "P03",
     "ref": DEMO_CANDIDATE_REF,
     "user_id": _user_id("demo-inspector"),
+    # exam logistics (exams/tickets.py): a venue, a room, a ticket number and its signature
+    "venue": 1,
+    "room": 1,
+    "number": "GX2600101",
+    "signature": "A" * 20,
+    "exam": "written",
     # converters
     "int": 1,
     "string": "x",
