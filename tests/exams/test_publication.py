@@ -289,3 +289,9 @@ def test_admin_answers_with_a_corrected_score(candidate_client: Any, admin: Flas
     text = _text(client.get(_review_page()))
     assert "由80.00更正为84.00" in text
 
+
+
+def test_the_round_page_leads_to_publication_and_reviews(admin: FlaskClient, demo: Round) -> None:
+    html = admin.get("/rounds/DEMO-2026").get_data(as_text=True)
+
+    assert f'href="{PUBLICATION}"' in html and f'href="{REVIEWS}"' in html
