@@ -54,3 +54,25 @@ FIELD_KEY_VERSION = None
 BLIND_INDEX_KEY = None
 AUDIT_KEY = None
 RECEIPT_PEPPER = None
+
+#: The public score query (成绩查询, exams/publication.py): queries per client address, and
+#: failed queries per ticket number (so guessing the ID number of one ticket soon stops).
+SCORE_QUERY_LIMIT_PER_CLIENT = "20 per 15 minutes"
+SCORE_QUERY_LIMIT_PER_TICKET = "5 per hour"
+
+#: The outbox's back-end per channel (selection/notify.py): "log" marks a message sent and
+#: logs its id only; "smtp" sends email, "http" sends SMS through a gateway.
+NOTIFY_EMAIL_BACKEND = "log"
+NOTIFY_SMS_BACKEND = "log"
+NOTIFY_TIMEOUT_SECONDS = 30
+SMTP_HOST = None
+SMTP_PORT = 587
+#: "starttls", "ssl" (port 465) or "none"
+SMTP_SECURITY = "starttls"
+SMTP_USERNAME = None
+#: a secret: set it in instance/config.py or SELECTION_SMTP_PASSWORD, never here
+SMTP_PASSWORD = None
+SMTP_SENDER = None
+SMS_GATEWAY_URL = None
+#: a secret: set it in instance/config.py or SELECTION_SMS_GATEWAY_TOKEN, never here
+SMS_GATEWAY_TOKEN = None
