@@ -421,3 +421,9 @@ def test_ticket_signatures_are_keyed_and_bound_to_their_holder() -> None:
     assert not verify_ticket("GX2600101", signature, holder="7:1", keys=other_keys)
     assert not verify_ticket("GX2600101", "考" * 20, holder="7:1", keys=keys)
     assert re.fullmatch(r"[A-Za-z0-9_-]{20}", signature)
+
+
+def test_the_round_page_leads_to_the_logistics_screen(admin: FlaskClient) -> None:
+    page = admin.get(f"/rounds/{CODE}")
+
+    assert f'href="{HUB}"' in page.get_data(as_text=True) and "考务安排" in _text(page)
