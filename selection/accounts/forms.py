@@ -35,7 +35,8 @@ PASSWORD_PROBLEMS: Mapping[PasswordProblem, LazyString] = MappingProxyType({
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)],
+    # a candidate may log in with their ID number (services.account_named)
+    username = StringField(_l("Username or ID number"), validators=[DataRequired(), Length(max=80)],
                            filters=[_strip])
     password = PasswordField(_l("Password"),
                              validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH * 4)])

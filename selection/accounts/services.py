@@ -6,6 +6,7 @@ without any password or hash, flushes, and never commits.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -14,10 +15,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from selection.audit import record_audit
+from selection.crypto import blind_index
 from selection.extensions import db
-from selection.models import Role, User
+from selection.models import Person, Role, User
 from selection.passwords import WeakPassword, hash_password, needs_rehash, verify_password
-from selection.services import create_user
+from selection.rules import normalize_id_number
+from selection.services import ID_NUMBER, create_user
 
 from .rules import (
     WrongPassword, check_account_change, check_new_password, check_role_change,
@@ -25,6 +28,8 @@ from .rules import (
 )
 
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+#: what a login name must look like to be tried as an ID number (GB 11643's shape)
+ID_NUMBER_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 #: no 0/o, 1/l/i: an initial password is read off a screen and typed in
 _INITIAL_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -60,8 +65,9 @@ def authenticate(username: str, password: str) -> User | None:
 
     An unknown username, a wrong password and a disabled account do the same work (one
     lookup, one argon2 verification, one audit row) and give the same answer (P01).
+    A candidate may give their ID number instead of the username (`account_named`).
     """
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = account_named(username)
     if user is None:
         verify_password(_dummy_hash(), password)
         record_audit("login.refused", actor="anonymous", subject="user:unknown")
@@ -77,6 +83,22 @@ def authenticate(username: str, password: str) -> User | None:
     record_audit("login", actor=actor_name(user), subject=f"user:{user.id}")
     db.session.flush()
     return user
+
+
+def account_named(login: str) -> User | None:
+    """The account with this username or, for a candidate, whose person has this ID number.
+
+    The number is looked up by its blind index (any spelling: spaces, lowercase x), never
+    stored or compared in plain text.
+    """
+    user = db.session.scalar(select(User).where(User.username == login))
+    number = normalize_id_number(login)
+    if user is not None or not ID_NUMBER_SHAPE.fullmatch(number):
+        return user
+    return db.session.scalar(
+        select(User).join(Person, User.person_id == Person.id)
+        .where(Person.id_number_index == blind_index(number, purpose=ID_NUMBER), User.role == Role.CANDIDATE)
+    )
 
 
 def log_out(user: User) -> None:
