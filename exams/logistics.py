@@ -260,19 +260,29 @@ def written_positions(round_: Round) -> list[Position]:
     return [p for p in round_.positions if p.stage is Stage.WRITTEN]
 
 
-def examinees_of(round_: Round, state: RoundState) -> list[Candidate]:
+@dataclass(frozen=True)
+class Seatable:
+    """A candidate to seat: what seating needs of them, and no more (no ORM object per candidate)."""
+
+    id: int
+    ref: str
+    unit: str
+
+
+def examinees_of(round_: Round, state: RoundState) -> list[Seatable]:
     """Who sits the written exam: candidates still in (recommended) of positions at the written exam."""
-    codes = {p.code for p in written_positions(round_)}
     status = {r.ref: r.status for r in state.results.candidates}
-    return [c for c in round_.candidates
-            if c.position.code in codes and status[c.ref] is Status.RECOMMENDED]
+    rows = db.session.execute(
+        select(Candidate.id, Candidate.ref, Candidate.unit).join(Position, Candidate.position_id == Position.id)
+        .where(Candidate.round_id == round_.id, Position.stage == Stage.WRITTEN).order_by(Candidate.ref))
+    return [Seatable(*row) for row in rows if status[row.ref] is Status.RECOMMENDED]
 
 
 @dataclass(frozen=True)
 class SeatingCheck:
     """What seating the written exam would do now: who, where, and the first reason it cannot."""
 
-    examinees: list[Candidate]
+    examinees: list[Seatable]
     rooms: list[ExamRoom]
     refusal: Exception | None
 
@@ -294,7 +304,7 @@ def check_seating(round_: Round, *, now: datetime, today: date, state: RoundStat
     return SeatingCheck(examinees, rooms, _seating_refusal(round_, examinees, rooms, now=now, state=state))
 
 
-def _seating_refusal(round_: Round, examinees: Sequence[Candidate], rooms: Sequence[ExamRoom], *,
+def _seating_refusal(round_: Round, examinees: Sequence[Seatable], rooms: Sequence[ExamRoom], *,
                      now: datetime, state: RoundState) -> Exception | None:
     if not round_.positions:
         return LogisticsRefused(N_("The round has no position yet."))
