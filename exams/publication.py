@@ -117,7 +117,7 @@ def schedule_publication(code: str) -> ResponseReturnValue:
         exam = ExamKind(form.exam.data)
         try:
             score_reviews.publish_scores(round_, exam, _utc(form.publish_at.data), _utc(form.review_until.data),
-                                         actor=signed_in_user(), now=utcnow())
+                                         actor=signed_in_user(), now=utcnow(), today=today())
         except ScoresRefused as error:
             db.session.rollback()
             _refuse(error)

@@ -19,27 +19,29 @@ from datetime import datetime, date
 from decimal import Decimal
 
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from exams.models import AdmissionTicket, ExamKind, ReviewRequestStatus, ScorePublication, ScoreReviewRequest
 from exams.rules import N_, InterviewEntry, WrittenEntry, interview_entry, written_entry
 from exams.score_rules import ScoresRefused, Window, check_window, correction_refusal, is_published, review_refusal
-from exams.score_rules import status_visible
+from exams.score_rules import exams_taken, status_visible
 from exams.services import Target, candidate_subject, settings_of, store_entries
 from selection.audit import record_audit
 from selection.clock import TIMEZONE
 from selection.crypto import blind_index
 from selection.extensions import db
 from selection.i18n import _
-from selection.models import Candidate, Person, Position, Round, User, utcnow
-from selection.notify import MESSAGE_LOCALE, candidate_accounts, queue_notification
+from selection.models import Candidate, DeliveryStatus, Notification, Person, Position, Round, User, utcnow
+from selection.notify import MESSAGE_LOCALE, candidate_accounts, notify_candidates, queue_notification
 from selection.pipeline import Status
 from selection.record.services import refresh_statuses, round_state
 from selection.rules import normalize_id_number
 from selection.services import ID_NUMBER
 
 REVIEW_ANSWERED = "score_review_answered"
+#: the kind of the message that an exam's scores are out, followed by the exam ("scores_published_written")
+SCORES_PUBLISHED = "scores_published"
 #: compared against when no ticket matches, so that a wrong ticket costs what a wrong ID number costs
 _NO_INDEX = "0" * 64
 
@@ -65,11 +67,12 @@ def _shown(window: Window | None) -> dict[str, str] | None:
 
 
 def publish_scores(round_: Round, exam: ExamKind, publish_at: datetime, review_until: datetime, *,
-                   actor: User, now: datetime) -> ScorePublication:
+                   actor: User, now: datetime, today: date) -> ScorePublication:
     """Set (or change) when `exam`'s scores are published and when its review window ends; audited.
 
     Refused (ScoresRefused) when the window ends before publication, or when it would take
-    back what is already published (`exams.score_rules.check_window`).
+    back what is already published (`exams.score_rules.check_window`). A new publication
+    time also schedules the message telling the candidates, due at that time.
     """
     current = publications(round_).get(exam)
     new = Window(publish_at, review_until)
@@ -77,14 +80,43 @@ def publish_scores(round_: Round, exam: ExamKind, publish_at: datetime, review_u
     before, after = _shown(window_of(current)), _shown(new)
     if current is not None and before == after:
         return current
+    moved = current is None or current.publish_at != publish_at
     if current is None:
         current = ScorePublication(round=round_, exam=exam, publish_at=publish_at, review_until=review_until)
         db.session.add(current)
     current.publish_at, current.review_until = publish_at, review_until
     record_audit("scores.publication", actor=actor.username, subject=f"scores:{round_.code}/{exam.value}",
                  round_id=round_.id, before=before, after=after)
+    if moved:
+        _schedule_message(round_, exam, max(publish_at, now), today=today)
     db.session.flush()
     return current
+
+
+def _schedule_message(round_: Round, exam: ExamKind, at: datetime, *, today: date) -> int:
+    """Queue, due at `at`, the message that `exam`'s scores are out, replacing one scheduled earlier.
+
+    It goes to the candidates with an account who took part in the exam or are waiting for
+    it (recommended, for the written exam; on the interview list, for the interview) when
+    the time is set. It names no score: status changes that would tell one before publication
+    are not announced (selection/record/services.py), so this message is what says "look".
+    """
+    kind = f"{SCORES_PUBLISHED}_{exam.value}"
+    db.session.execute(delete(Notification).where(
+        Notification.round_id == round_.id, Notification.kind == kind,
+        Notification.status == DeliveryStatus.PENDING, Notification.attempts == 0))
+    waiting = Status.RECOMMENDED if exam is ExamKind.WRITTEN else Status.INTERVIEW_LIST
+    results = {r.ref: r for r in round_state(round_, today=today).results.candidates}
+    with force_locale(MESSAGE_LOCALE):
+        exam_words = _("written exam") if exam is ExamKind.WRITTEN else _("interview")
+        message = (_("%(round)s: %(exam)s scores published", round=round_.title, exam=exam_words),
+                   _("%(round)s: the %(exam)s scores are published. Log in to the selection system, or use the "
+                     "score query with your admission ticket number, to see your scores and status.",
+                     round=round_.title, exam=exam_words))
+    recipients = {c.id: message for c in round_.candidates
+                  if exam.value in exams_taken(results[c.ref].written, results[c.ref].interview, results[c.ref].status)
+                  or results[c.ref].status is waiting}
+    return notify_candidates(round_, recipients, kind=kind, at=at)
 
 
 # --- what a candidate may see of their scores ----------------------------------------------

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from exams.rules import N_, ExamsError
-from selection.pipeline import STAGE_ORDER, Stage
+from selection.pipeline import STAGE_ORDER, Stage, Status
 
 
 class ScoresRefused(ExamsError):
@@ -105,3 +105,13 @@ def status_visible(entered: set[str], published: set[str]) -> bool:
     made of the interview score) would otherwise tell the score before its publication.
     """
     return entered <= published
+
+
+def exams_taken(written: object, interview: object, status: Status) -> set[str]:
+    """The exams a candidate took part in, as the engine's result shows it: a score, or an absence."""
+    taken = set()
+    if written is not None or status is Status.ABSENT_WRITTEN:
+        taken.add("written")
+    if interview is not None or status is Status.ABSENT_INTERVIEW:
+        taken.add("interview")
+    return taken

@@ -90,31 +90,41 @@ def notify_status_changes(round_: Round, changes: Sequence[tuple[Candidate, Stat
     messages go in as one insert, however many statuses changed.
     """
     with force_locale(MESSAGE_LOCALE):
-        shown = {candidate.id: (candidate, str(CANDIDATE_STATUS_LABELS[candidate.status]))
-                 for candidate, before in changes
-                 if str(CANDIDATE_STATUS_LABELS[before]) != str(CANDIDATE_STATUS_LABELS[candidate.status])}
-        if not shown:
-            return 0
-        accounts = db.session.execute(
-            select(User.id, User.email, Person.phone_cipher.is_not(None), Candidate.id)
-            .join(Candidate, Candidate.person_id == User.person_id)
-            .join(Person, Person.id == User.person_id)
-            .where(Candidate.round_id == round_.id, User.role == Role.CANDIDATE, User.active.is_(True))
-        ).all()
-        now = utcnow()
-        rows: list[dict[str, Any]] = []
-        for user_id, email, has_phone, candidate_id in accounts:
-            if candidate_id not in shown:
-                continue
-            candidate, words = shown[candidate_id]
-            subject = _("Your status in %(round)s has changed", round=round_.title)
-            body = _("%(round)s, position %(position)s: your status is now “%(status)s”. Log in to the "
-                     "selection system for details.", round=round_.title, position=candidate.position.title,
-                     status=words)
-            rows.extend({"user_id": user_id, "round_id": round_.id, "channel": channel, "kind": STATUS_CHANGED,
-                         "subject": subject[:200], "body": body, "status": DeliveryStatus.PENDING, "attempts": 0,
-                         "next_attempt_at": now, "created_at": now}
-                        for channel in channels_for(email=email, has_phone=bool(has_phone)))
+        messages = {
+            candidate.id: (_("Your status in %(round)s has changed", round=round_.title),
+                           _("%(round)s, position %(position)s: your status is now “%(status)s”. Log in to the "
+                             "selection system for details.", round=round_.title, position=candidate.position.title,
+                             status=str(CANDIDATE_STATUS_LABELS[candidate.status])))
+            for candidate, before in changes
+            if str(CANDIDATE_STATUS_LABELS[before]) != str(CANDIDATE_STATUS_LABELS[candidate.status])}
+    return notify_candidates(round_, messages, kind=STATUS_CHANGED)
+
+
+def notify_candidates(round_: Round, messages: Mapping[int, tuple[str, str]], *, kind: str,
+                      at: datetime | None = None) -> int:
+    """Queue a message (subject, body) to each candidate of `round_` named by id, through their accounts.
+
+    One query for the accounts of the whole round and one insert; `at` holds the messages back
+    until then (default: due now). Returns the messages queued.
+    """
+    if not messages:
+        return 0
+    accounts = db.session.execute(
+        select(User.id, User.email, Person.phone_cipher.is_not(None), Candidate.id)
+        .join(Candidate, Candidate.person_id == User.person_id)
+        .join(Person, Person.id == User.person_id)
+        .where(Candidate.round_id == round_.id, User.role == Role.CANDIDATE, User.active.is_(True))
+    ).all()
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for user_id, email, has_phone, candidate_id in accounts:
+        if candidate_id not in messages:
+            continue
+        subject, body = messages[candidate_id]
+        rows.extend({"user_id": user_id, "round_id": round_.id, "channel": channel, "kind": kind,
+                     "subject": subject[:200], "body": body, "status": DeliveryStatus.PENDING, "attempts": 0,
+                     "next_attempt_at": at or now, "created_at": now}
+                    for channel in channels_for(email=email, has_phone=bool(has_phone)))
     if rows:
         db.session.execute(insert(Notification), rows)
     return len(rows)

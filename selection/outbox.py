@@ -36,7 +36,9 @@ bp = Blueprint("outbox", __name__, template_folder="templates")
 DELIVERY_LABELS = {DeliveryStatus.PENDING: _l("Waiting to be sent"), DeliveryStatus.SENT: _l("Sent"),
                    DeliveryStatus.FAILED: _l("Delivery failed")}
 CHANNEL_LABELS = {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("Email")}
-KIND_LABELS = {"status_changed": _l("Status changed"), "score_review_answered": _l("Score review answered")}
+KIND_LABELS = {"status_changed": _l("Status changed"), "score_review_answered": _l("Score review answered"),
+               "scores_published_written": _l("Written exam scores published"),
+               "scores_published_interview": _l("Interview scores published")}
 
 
 class OutboxFilterForm(FlaskForm):

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from exams.score_rules import exams_taken, status_visible
 from selection.audit import record_audit
 from selection.extensions import db
-from selection.models import Candidate, Position, Round
+from selection.models import Candidate, Position, Round, utcnow
 from selection.notify import notify_status_changes
 from selection.pipeline import Stage, Status
 from selection.record.engine import Results, compute
@@ -75,9 +76,24 @@ def _store_statuses(round_: Round, results: Results, *, actor: str) -> None:
             changed.append((candidate, candidate.status))
             candidate.status = result.status
     if changed:
-        # candidates with an account hear of it (selection/notify.py), all in one query
-        notify_status_changes(round_, changed)
+        _notify(round_, results, changed)
     db.session.flush()
+
+
+def _notify(round_: Round, results: Results, changed: list[tuple[Candidate, Status]]) -> None:
+    """Candidates with an account hear of a new status (selection/notify.py), all in one query.
+
+    Not while it would tell an exam's result before its scores are published: such a change
+    goes unannounced, and the publication's own message tells them to look
+    (exams.score_rules.status_visible, exams.score_reviews.publish_scores).
+    """
+    now = utcnow()
+    published = {p.exam.value for p in round_.score_publications if p.publish_at <= now}  # type: ignore[attr-defined]
+    by_ref = {r.ref: r for r in results.candidates}
+    notify_status_changes(round_, [
+        (candidate, before) for candidate, before in changed
+        if status_visible(exams_taken(by_ref[candidate.ref].written, by_ref[candidate.ref].interview,
+                                      candidate.status), published)])
 
 
 def close_position_stage(position: Position, stage: Stage, *, actor: str, today: date) -> Stage:

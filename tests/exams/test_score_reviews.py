@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from exams import score_reviews, services
 from exams.models import (
@@ -21,7 +21,7 @@ from exams.models import (
 from exams.rules import EntryError
 from exams.score_rules import ScoresRefused
 from exams.services import published_exams
-from selection.models import AuditEvent, Candidate, Notification, Position, Role, Round, User
+from selection.models import AuditEvent, Candidate, DeliveryStatus, Notification, Position, Role, Round, User
 from selection.pipeline import Stage, Status
 from selection.record.demo import demo_record
 from selection.record.engine import compute
@@ -114,9 +114,9 @@ def test_publish_scores_is_audited_in_beijing_time(db: SQLAlchemy, demo: Round, 
     at = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
     score_reviews.publish_scores(demo, ExamKind.WRITTEN, at, at + timedelta(days=3), actor=admin,
-                                 now=at - timedelta(days=1))
+                                 now=at - timedelta(days=1), today=DAY)
     score_reviews.publish_scores(demo, ExamKind.WRITTEN, at, at + timedelta(days=3), actor=admin,
-                                 now=at - timedelta(days=1))
+                                 now=at - timedelta(days=1), today=DAY)
 
     [event] = _audits(db, "scores.publication")
     assert (event.subject, event.before) == ("scores:DEMO-2026/written", None)
@@ -127,9 +127,48 @@ def test_publish_scores_refuses_a_review_end_before_publication(db: SQLAlchemy, 
     at = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
     with pytest.raises(ScoresRefused):
-        score_reviews.publish_scores(demo, ExamKind.WRITTEN, at, at - timedelta(hours=1), actor=admin, now=at)
+        score_reviews.publish_scores(demo, ExamKind.WRITTEN, at, at - timedelta(hours=1), actor=admin, now=at,
+                                     today=DAY)
 
     assert _audits(db, "scores.publication") == []
+
+
+def test_publishing_schedules_a_message_to_those_who_sat_or_await_the_exam(db: SQLAlchemy, demo: Round,
+                                                                          admin: User) -> None:
+    # Given accounts for C026 (written 86), C030 (recommended, written still to come), C017
+    # (P03, under inspection: sat the round's written exam too) and C038 (P05, failed review)
+    for ref in ("C026", "C030", "C017", "C038"):
+        _account(db, _candidate(db, ref))
+    at = _now() + timedelta(days=2)
+
+    # When the written scores are set to come out in two days, then a day later instead
+    score_reviews.publish_scores(demo, ExamKind.WRITTEN, at, at + timedelta(days=3), actor=admin, now=_now(),
+                                 today=DAY)
+    assert len(list(db.session.scalars(select(Notification)))) == 3
+    later = at + timedelta(days=1)
+    score_reviews.publish_scores(demo, ExamKind.WRITTEN, later, later + timedelta(days=3), actor=admin,
+                                 now=_now(), today=DAY)
+
+    # Then one message per account and channel waits for the new time, the first ones gone
+    messages = list(db.session.scalars(select(Notification)))
+    assert sorted((n.user.username, n.channel.value) for n in messages) == [
+        ("ks-C017", "sms"), ("ks-C026", "sms"), ("ks-C030", "sms")]
+    assert {(n.kind, n.next_attempt_at, n.status) for n in messages} == {
+        ("scores_published_written", later, DeliveryStatus.PENDING)}
+    assert "笔试成绩已公布" in messages[0].body and "86" not in messages[0].body
+
+
+def test_extending_the_review_window_sends_nothing_again(db: SQLAlchemy, demo: Round, admin: User) -> None:
+    _account(db, _candidate(db, "C026"))
+    at = _now() - timedelta(minutes=5)
+    score_reviews.publish_scores(demo, ExamKind.WRITTEN, at, at + timedelta(days=3), actor=admin,
+                                 now=at - timedelta(minutes=1), today=DAY)
+    db.session.execute(update(Notification).values(status=DeliveryStatus.SENT, attempts=1))
+
+    score_reviews.publish_scores(demo, ExamKind.WRITTEN, at, at + timedelta(days=5), actor=admin, now=_now(),
+                                 today=DAY)
+
+    assert [n.status for n in db.session.scalars(select(Notification))] == [DeliveryStatus.SENT]
 
 
 def test_scores_are_hidden_before_publication_and_shown_after(db: SQLAlchemy, demo: Round, admin: User) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
-from exams.score_rules import ScoresRefused, Window, check_window, correction_refusal, is_published, review_refusal
-from selection.pipeline import Stage
+from exams.score_rules import (
+    ScoresRefused, Window, check_window, correction_refusal, exams_taken, is_published, review_refusal, status_visible,
+)
+from selection.pipeline import Stage, Status
 
 PUBLISH = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
 UNTIL = PUBLISH + timedelta(days=3)
@@ -85,3 +88,18 @@ def test_no_correction_before_the_exam() -> None:
     refusal = correction_refusal("interview", Stage.INTERVIEW_LIST)
 
     assert refusal is not None and refusal.params == {"stage": Stage.INTERVIEW}
+
+
+@pytest.mark.parametrize(("entered", "published", "visible"), [
+    (set(), set(), True), ({"written"}, set(), False), ({"written"}, {"written"}, True),
+    ({"written", "interview"}, {"written"}, False), ({"written", "interview"}, {"written", "interview"}, True),
+])
+def test_a_status_shows_once_every_exam_taken_is_published(entered: set[str], published: set[str],
+                                                           visible: bool) -> None:
+    assert status_visible(entered, published) is visible
+
+
+def test_an_absence_counts_as_taking_part() -> None:
+    assert exams_taken(None, None, Status.ABSENT_WRITTEN) == {"written"}
+    assert exams_taken(Decimal("80"), None, Status.ABSENT_INTERVIEW) == {"written", "interview"}
+    assert exams_taken(None, None, Status.RECOMMENDED) == set()

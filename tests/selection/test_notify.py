@@ -23,6 +23,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event, func, select
 
 from exams import services as exams_services
+from exams.models import ExamKind, ScorePublication
 from selection import notify
 from selection.extensions import db as _db
 from selection.models import Candidate, Channel, DeliveryStatus, Notification, Position, Role, Round, User
@@ -101,8 +102,17 @@ def test_queue_notification_one_message_per_channel_the_user_can_receive(db: SQL
     assert {(n.status, n.attempts, n.round_id) for n in _outbox(db)} == {(DeliveryStatus.PENDING, 0, demo.id)}
 
 
+def _publish_written(db: SQLAlchemy, round_: Round, *, opens: timedelta) -> None:
+    now = datetime.now(UTC)
+    db.session.add(ScorePublication(round=round_, exam=ExamKind.WRITTEN, publish_at=now + opens,
+                                    review_until=now + opens + timedelta(days=3)))
+    db.session.flush()
+
+
 def test_status_change_queues_one_message_per_channel_in_chinese(db: SQLAlchemy, demo: Round, admin: User) -> None:
-    # Given C030 (P04, written score missing) has an account, and C026 of the same position has not
+    # Given the written scores are published, and C030 (P04, written score missing) has an
+    # account, and C026 of the same position has not
+    _publish_written(db, demo, opens=-timedelta(hours=1))
     c030 = _candidate(db, "C030")
     user = _account(db, c030)
     p04 = c030.position
@@ -121,6 +131,22 @@ def test_status_change_queues_one_message_per_channel_in_chinese(db: SQLAlchemy,
     assert messages[0].subject == messages[1].subject and "状态" in messages[0].subject
     for message in messages:
         assert not any(secret in _row_text(message) for secret in _secrets(c030))
+
+
+def test_a_status_that_would_tell_an_unpublished_score_is_not_announced(db: SQLAlchemy, demo: Round,
+                                                                       admin: User) -> None:
+    # Given the written scores are published only tomorrow, and C030 has an account
+    _publish_written(db, demo, opens=timedelta(days=1))
+    c030 = _candidate(db, "C030")
+    _account(db, c030)
+
+    # When C030's written score is entered below the pass line
+    exams_services.record_written_scores(c030.position, {"C030": exams_services.TypedWritten({"written": "50"})},
+                                         versions={"C030": c030.version_id}, actor=admin, today=DAY)
+
+    # Then the status is stored, but no message tells it before the scores are published
+    assert c030.status is Status.BELOW_WRITTEN_LINE
+    assert _outbox(db) == []
 
 
 def test_p18_a_move_the_candidate_must_not_see_sends_nothing(db: SQLAlchemy, demo: Round) -> None:
