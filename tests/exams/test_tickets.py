@@ -17,6 +17,7 @@ import pypdfium2
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import refresh
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import select
 
@@ -427,3 +428,33 @@ def test_the_round_page_leads_to_the_logistics_screen(admin: FlaskClient) -> Non
     page = admin.get(f"/rounds/{CODE}")
 
     assert f'href="{HUB}"' in page.get_data(as_text=True) and "考务安排" in _text(page)
+
+
+def test_the_ticket_follows_the_readers_language(app: Flask, db: SQLAlchemy, seated: Seating, create_account: Any,
+                                                 login_as: Any) -> None:
+    client = _candidate_client(app, db, create_account, login_as, "C027")
+
+    [english] = page_texts(client.get(f"/me/rounds/{CODE}/ticket.pdf?lang=en").data)
+    refresh()  # the test's app context outlives the request, and Flask-Babel keeps the locale on it
+    [chinese] = page_texts(client.get(f"/me/rounds/{CODE}/ticket.pdf?lang=zh_Hans_CN").data)
+
+    assert "Admission ticket for the written exam" in english and "Instructions for candidates" in english
+    assert "November 28, 2026" in english or "Nov 28, 2026" in english
+    assert "笔试准考证" in chinese and "考生须知" in chinese and "2026年11月28日 09:00—11:30" in chinese
+    assert _candidate(db, "C027").name in english
+
+
+def test_the_logistics_forms_carry_and_need_their_csrf_tokens(make_app: Callable[..., Flask], db: SQLAlchemy,
+                                                             round_: Round, zzb: User, login_as: Any) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = login_as(app.test_client(), zzb)
+    page = client.get(HUB).get_data(as_text=True)
+    token = re.search(r'name="venue-new-csrf_token" type="hidden" value="([^"]+)"', page)
+    assert token is not None
+    form = {"venue-new-version": round_.version_id, "venue-new-name": "市第一中学", "venue-new-address": "人民路1号"}
+
+    refused = client.post(f"{HUB}/venues", data=form)
+    accepted = client.post(f"{HUB}/venues", data={**form, "venue-new-csrf_token": token.group(1)})
+
+    assert refused.status_code == 400 and accepted.status_code == 302
+    assert [v.name for v in logistics.venues_of(round_)] == ["市第一中学"]
