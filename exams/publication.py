@@ -40,6 +40,8 @@ from selection.web import flash_refusal
 bp = Blueprint("scores", __name__, template_folder="templates")
 
 EXAM_LABELS = {ExamKind.WRITTEN: _l("Written exam"), ExamKind.INTERVIEW: _l("Interview")}
+#: the exams in the middle of a sentence
+EXAM_WORDS = {ExamKind.WRITTEN: _l("written exam"), ExamKind.INTERVIEW: _l("interview")}
 REQUEST_LABELS = {ReviewRequestStatus.PENDING: _l("Awaiting an answer"), ReviewRequestStatus.ANSWERED: _l("Answered")}
 
 
@@ -98,7 +100,7 @@ def _field_label(field: str) -> str:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"when": when, "score": score_text, "paper_label": paper_label, "exam_labels": EXAM_LABELS,
+    return {"when": when, "score": score_text, "paper_label": paper_label, "exam_labels": EXAM_LABELS, "exam_words": EXAM_WORDS,
             "request_labels": REQUEST_LABELS}
 
 
