@@ -73,14 +73,15 @@ def check_upload(data: bytes, *, accepted: Collection[str], max_bytes: int) -> U
     if not data:
         raise FileRefused(N_("The file is empty."))
     if len(data) > max_bytes:
-        raise FileRefused(N_("The file is larger than %(limit)s MB."), limit=_megabytes(max_bytes))
+        raise FileRefused(N_("The file is larger than %(limit)s MB."), limit=megabytes(max_bytes))
     kind = detect_type(data)
     if kind is None or kind not in accepted:
         raise FileRefused(N_("The file is not a PDF, PNG or JPEG document (judged by its content, not its name)."))
     return Upload(data, kind)
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
+    """A size in MB as people write it: 5, 0.5."""
     return f"{size / (1024 * 1024):g}"
 
 

@@ -314,6 +314,11 @@ def registration_refusal(*, published: bool, closes: date | None, today: date) -
     return None
 
 
+def is_registration_open(opens: date | None, closes: date | None, today: date) -> bool:
+    """Whether today falls in a registration window (报名时间), both ends included; an unset window is never open."""
+    return opens is not None and closes is not None and opens <= today <= closes
+
+
 # --- identity numbers (RULES.md §3, GB 11643-1999) --------------------------------------
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

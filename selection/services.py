@@ -127,6 +127,8 @@ class RoundSummary:
     title: str
     cutoff_date: date
     positions: tuple[PositionSummary, ...]
+    #: whether its call for applications is published (it then has a public page)
+    published: bool = False
 
 
 def summarize_rounds() -> list[RoundSummary]:
@@ -151,7 +153,7 @@ def summarize_rounds() -> list[RoundSummary]:
     return [
         RoundSummary(
             code=round_.code, title=round_.title, cutoff_date=round_.cutoff_date,
-            positions=tuple(positions.get(round_.id, ())),
+            positions=tuple(positions.get(round_.id, ())), published=round_.published_at is not None,
         )
         for round_ in db.session.scalars(
             select(Round).order_by(Round.cutoff_date.desc(), Round.code)

@@ -84,7 +84,9 @@ def login() -> ResponseReturnValue:
             start_session(user)
             if user.must_change_password:
                 return redirect(url_for(".change_password"))
-            return redirect(target or url_for("selection.list_rounds"))
+            # a candidate's home is their own page: their registrations and where each stands
+            home = "candidates.show_status" if user.role is Role.CANDIDATE else "selection.list_rounds"
+            return redirect(target or url_for(home))
     g.auth_failed = request.method == "POST"
     form.username.data = None  # the reply must not tell an unknown user from a wrong password
     return render_template("accounts/login.html", form=form, target=target, failed=g.auth_failed)

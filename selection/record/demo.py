@@ -9,6 +9,11 @@ like a round run in the browser: its statuses move with the real date (selection
 Positions: P01 ends with an appointee on probation; P02 has a cancellation, a backfill in
 publicity with an open complaint and a cleared candidate; P03 is under inspection; P04 is
 at the written exam; P05 is still at review and recommendation.
+
+A second round, `DEMO-OPEN`, is open for registration whenever the demo is loaded: set up
+and published as in the browser, its window around the clock's date, with three positions
+and a few registrations already in, so that anyone can sign up and register from its public
+page (/open/DEMO-OPEN).
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from selection.extensions import db
-from selection.models import Candidate, Role, Round, User
+from selection.models import Candidate, Education, Role, Round, User
+from selection.pipeline import Status
 from selection.rules import id_check_digit
 
 demo_cli = click.Group("demo", help="Load the demo round and demo accounts (demo only).")
@@ -42,6 +48,29 @@ DEMO_ACCOUNTS: dict[str, tuple[Role, str]] = {
 
 #: the demo candidate account's registration: under inspection in P03
 DEMO_CANDIDATE_REF = "C017"
+
+#: the round open for registration, set up again (with fresh dates) at every `demo load`
+OPEN_CODE = "DEMO-OPEN"
+#: registration opens this many days before the load and closes this many days after
+OPEN_SINCE_DAYS, OPEN_UNTIL_DAYS = 3, 14
+_OPEN_POSITIONS = [
+    ("Q01", "市数据资源管理局信息化科科长", "市数据资源管理局", 1, 40, "bachelor", 2),
+    ("Q02", "市文化广电旅游局产业发展科科长", "市文化广电旅游局", 1, 35, "master", 1),
+    ("Q03", "区人民政府办公室副主任", "区人民政府办公室", 2, 45, "associate", None),
+]
+_OPEN_ANNOUNCEMENT = """为进一步优化干部队伍结构，经研究，决定面向全市公开选拔正科级领导干部4名（演示数据）。
+
+一、选拔职位：市数据资源管理局信息化科科长1名、市文化广电旅游局产业发展科科长1名、区人民政府办公室副主任2名，各职位的任职条件见下表。
+
+二、报名条件：政治立场坚定，遵纪守法，具有正常履行职责的身体条件；年龄、学历和任现职级年限按报名截止日计算；须经所在单位同意报考。
+
+三、报名方式：在本页“网上报名”注册账户后填写报名信息，系统当场显示资格条件自动核验结果；单位同意报考证明可上传扫描件，也可由所在单位报送组织部。
+
+四、选拔程序：报名、资格审查、公开推荐、笔试、面试、工作表现考评和工作业绩打分、差额考察、差额票决、任前公示、任职试用。笔试、面试时间和成绩公布时间另行通知，并在本页公布。
+
+五、纪律监督：选拔工作全程接受监督，事事有记录、件件有档案。"""
+#: registrations already in the open round (imported, no account): position code → how many
+_OPEN_REGISTERED = {"Q01": 3, "Q03": 1}
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 _GIVEN = ["芳", "伟", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "霞",
@@ -222,6 +251,60 @@ def load_demo(if_empty: bool) -> None:
                 user.person = db.session.scalar(select(Candidate).where(
                     Candidate.round_id == round_.id, Candidate.ref == DEMO_CANDIDATE_REF)).person
             created.append(username)
+    open_round = load_open_round(today=today())
     db.session.commit()
     click.echo(f"demo: round {DEMO_CODE} loaded with {len(record.candidates)} candidates; "
+               f"round {OPEN_CODE} open for registration until {open_round.registration_closes}; "
                f"accounts created: {', '.join(created) or 'none (they exist)'}")
+
+
+def load_open_round(*, today: date) -> Round:
+    """(Re)create DEMO-OPEN: set up and published as in the browser, registration open around `today`.
+
+    The previous DEMO-OPEN goes first, with its registrations and their uploaded letters.
+    Flushes, never commits.
+    """
+    from selection.models import StoredFile
+    from selection.record.model import Endorsement as RecordEndorsement
+    from selection.record.parse import check_registration
+    from selection.record.services import refresh_statuses
+    from selection.record.store import insert_candidates, insert_endorsements, store_persons
+    from selection.rounds import PositionDetails, RoundDetails, create_position, open_round, publish_round
+    from vetting.models import Endorsement
+
+    actor = "cli:demo load"
+    old = db.session.scalar(select(Round).where(Round.code == OPEN_CODE))
+    if old is not None:
+        letters = db.session.scalars(select(Endorsement.letter_id).join(Candidate).where(
+            Candidate.round_id == old.id, Endorsement.letter_id.is_not(None))).all()
+        db.session.delete(old)
+        db.session.flush()
+        for letter in letters:
+            db.session.delete(db.session.get(StoredFile, letter))
+    closes = today + timedelta(days=OPEN_UNTIL_DAYS)
+    round_ = open_round(OPEN_CODE, RoundDetails(
+        title=f"{closes.year}年公开选拔正科级领导干部(演示·报名进行中)", cutoff_date=closes,
+        registration_opens=today - timedelta(days=OPEN_SINCE_DAYS), registration_closes=closes), {}, actor=actor)
+    for code, title, unit, posts, max_age, education, years in _OPEN_POSITIONS:
+        create_position(round_, code, PositionDetails(title, unit, posts, max_age, Education(education), years),
+                        seen_version=round_.version_id, actor=actor)
+    db.session.refresh(round_)
+    publish_round(round_, _OPEN_ANNOUNCEMENT, seen_version=round_.version_id, actor=actor)
+    rng = random.Random(OPEN_CODE)
+    registrations = []
+    for code, number in _OPEN_REGISTERED.items():
+        for index in range(number):
+            raw = _candidate(rng, f"C{len(registrations) + 1:03d}", code, index)
+            raw["endorsement"]["date"] = (today - timedelta(days=OPEN_SINCE_DAYS)).isoformat()
+            registration, problems = check_registration(raw, positions={p[0] for p in _OPEN_POSITIONS})
+            assert registration is not None, problems
+            registrations.append(registration)
+    ids = insert_candidates(round_, registrations, position_ids={p.code: p.id for p in round_.positions},
+                            person_ids=store_persons(registrations),
+                            statuses={r.ref: Status.REGISTERED for r in registrations})
+    insert_endorsements({ids[r.ref]: r.endorsement for r in registrations
+                         if isinstance(r.endorsement, RecordEndorsement)})
+    db.session.flush()
+    db.session.expire(round_, ["candidates"])
+    refresh_statuses(round_, actor=actor, today=today)
+    return round_

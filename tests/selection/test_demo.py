@@ -53,7 +53,8 @@ def test_demo_load_if_empty_loads_once(app: Flask, runner: FlaskCliRunner) -> No
 
     assert "nothing loaded" in second.output
     with app.app_context():
-        assert db.session.scalar(select(func.count(Round.id))) == 1
+        # the demo round and the round open for registration, each once
+        assert db.session.scalar(select(func.count(Round.id))) == 2
 
 
 def test_demo_load_is_refused_in_production(make_app: Callable[..., Flask]) -> None:
