@@ -165,10 +165,14 @@ def run(database_url: str, candidates: int, render: bool) -> dict[str, float]:
                 rows = _timed("load the ticket rows", figures, lambda: logistics.ticket_rows(seating))
                 data = _timed(f"render the bulk PDF of {len(rows)} tickets", figures,
                               lambda: tickets.render_ticket_pdf(round_, seating, rows))
-            figures["pages"] = len(rows)
-            figures["megabytes"] = len(data) / 1e6
-            print(f"  {len(rows) / figures[f'render the bulk PDF of {len(rows)} tickets']:.0f} pages/s, "
-                  f"{len(data) / 1e6:.1f} MB", flush=True)
+                print(f"  {len(rows) / figures[f'render the bulk PDF of {len(rows)} tickets']:.0f} pages/s, "
+                      f"{len(data) / 1e6:.1f} MB", flush=True)
+                sheets = _timed(f"render the sign-in sheets of {len(rows)} seats", figures,
+                                lambda: tickets.render_sign_in_pdf(round_, seating, rows))
+                print(f"  {sheets.count(b'/Type /Page') - sheets.count(b'/Type /Pages')} pages, "
+                      f"{len(sheets) / 1e6:.1f} MB", flush=True)
+                _timed("render one candidate's ticket", figures,
+                       lambda: tickets.render_ticket_pdf(round_, seating, rows[:1]))
         db.session.remove()
         db.engine.dispose()
     return figures
