@@ -271,7 +271,8 @@ def _typed_attendance() -> tuple[dict[str, bool], dict[str, int]]:
     """The ticks of the attendance form, for the seats the page showed (those with a version field)."""
     marks, versions = {}, {}
     for key, value in request.form.items():
-        if key.startswith("version-") and value.isdigit():
+        # isdecimal() alone would let "²" or "٣" through to int()
+        if key.startswith("version-") and value.isascii() and value.isdecimal():
             ref = key.removeprefix("version-")
             versions[ref] = int(value)
             marks[ref] = request.form.get(f"absent-{ref}") == "1"

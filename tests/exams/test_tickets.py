@@ -11,10 +11,12 @@ import re
 from collections.abc import Callable
 from html import unescape
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pypdfium2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import refresh
@@ -458,3 +460,57 @@ def test_the_logistics_forms_carry_and_need_their_csrf_tokens(make_app: Callable
 
     assert refused.status_code == 400 and accepted.status_code == 302
     assert [v.name for v in logistics.venues_of(round_)] == ["市第一中学"]
+
+
+# --- P22: no input makes these screens fail ------------------------------------------------
+
+FUZZ = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(number=st.text(min_size=1, max_size=30), signature=st.text(min_size=1, max_size=30))
+def test_p22_the_verification_page_answers_any_url(app: Flask, seated: Seating, number: str,
+                                                   signature: str) -> None:
+    app.config["TICKET_VERIFY_LIMIT"] = "100000 per minute"
+
+    response = app.test_client().get(f"/tickets/verify/{quote(number, safe='')}/{quote(signature, safe='')}")
+
+    # invalid (404), or the router's own answer to an odd path (a redirect for "//"); never valid, never an error
+    assert response.status_code in (404, 308)
+
+
+_FIELDS = {
+    "venues": ["venue-new-version", "venue-new-name", "venue-new-address"],
+    "venues/{venue}": ["venue-{venue}-version", "venue-{venue}-name", "venue-{venue}-address", "venue-{venue}-ordinal"],
+    "venues/{venue}/rooms": ["room-new-{venue}-version", "room-new-{venue}-name", "room-new-{venue}-capacity"],
+    "rooms/{room}/edit": ["room-{room}-version", "room-{room}-name", "room-{room}-capacity", "room-{room}-ordinal"],
+    "seating": ["seating-version", "seating-day", "seating-starts", "seating-ends", "seating-prefix"],
+    "rooms/{room}": ["version-C026", "absent-C026", "version-C027", "absent-C027", "version-C001"],
+}
+
+
+@FUZZ
+@given(data=st.data())
+def test_p22_the_logistics_forms_answer_any_input(admin: FlaskClient, db: SQLAlchemy, seated: Seating,
+                                                 data: st.DataObject) -> None:
+    room = _room(db, "第一考场")
+    ids = {"venue": room.venue_id, "room": room.id}
+    form = data.draw(st.sampled_from(sorted(_FIELDS)))
+    values = data.draw(st.dictionaries(st.sampled_from(_FIELDS[form]), st.one_of(
+        st.text(max_size=20), st.integers(-5, 200).map(str), st.just("2026-11-28"), st.just("09:00"))))
+
+    response = admin.post(f"{HUB}/{form.format(**ids)}",
+                          data={key.format(**ids): value for key, value in values.items()})
+
+    assert response.status_code in (302, 400)
+    db.session.rollback()
+
+
+def test_p22_stored_names_come_back_escaped(admin: FlaskClient, round_: Round) -> None:
+    admin.post(f"{HUB}/venues", data={"venue-new-version": round_.version_id,
+                                      "venue-new-name": "<script>alert(1)</script>", "venue-new-address": "\"><b>x"})
+
+    html = admin.get(HUB).get_data(as_text=True)
+
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "\"><b>x" not in html
