@@ -13,7 +13,6 @@ from html import unescape
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import pypdfium2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
