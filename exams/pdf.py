@@ -327,8 +327,10 @@ def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None
 # ---------------------------------------------------------------- sign-in sheets
 
 
-_SHEET_ROW = 11 * mm
-_SHEET_ROWS_PER_PAGE = 20
+_SHEET_ROW = 10 * mm
+#: seats a page: the head (two title lines at most), 16 table lines and the invigilators' line
+#: fit between the margins; a room of 30 fills two pages
+_SHEET_ROWS_PER_PAGE = 15
 #: column widths: seat, ticket number, name, position, signature
 _SHEET_COLUMNS = (16 * mm, 34 * mm, 30 * mm, 58 * mm, CONTENT_WIDTH - 138 * mm)
 

@@ -107,5 +107,23 @@ def test_sign_in_sheets_list_every_seat_and_break_pages() -> None:
     assert len(texts) == 3  # 25 seats take two pages, 3 seats one
     assert all("考场签到表" in t and "考生签名" in t and "监考人员签名" in t for t in texts)
     assert "第1页,共2页" in texts[0] and "第2页,共2页" in texts[1] and "第1页,共1页" in texts[2]
-    assert all(f"考生{n}" in texts[0] for n in range(1, 21)) and "GX2600125" in texts[1]
+    assert all(f"考生{n}" in texts[0] for n in range(1, 16)) and "考生16" not in texts[0]
+    assert "GX2600116" in texts[1] and "GX2600125" in texts[1]
     assert "第二考场" in texts[2] and "考生4" not in texts[2]
+
+
+def test_a_full_sign_in_page_stays_inside_the_paper() -> None:
+    # a two-line round title and a full page of seats with two-line positions: the worst case
+    rows = tuple(pdf.SignInRow(str(n), f"GX26001{n:02d}", "欧阳晓燕", "市人力资源和社会保障局综合规划与法规科副科长(主持工作)")
+                 for n in range(1, 16))
+    words = pdf.SignInWords(**{**SHEET_WORDS.__dict__, "round_title": "2026年某某市公开选拔副处级领导干部和公开遴选公务员" * 2})
+    page = pypdfium2.PdfDocument(pdf.render_sign_in_sheets([pdf.SignInRoom("市第一中学", "人民路1号", "第一考场", rows)],
+                                                           words))[0]
+    text = page.get_textpage()
+
+    # every character's box lies inside the page, and the foot line sits below the last row
+    height = page.get_height()
+    boxes = [text.get_charbox(i) for i in range(text.count_chars())]
+    assert all(0 <= bottom and top <= height for _left, bottom, _right, top in boxes)
+    whole = text.get_text_range()
+    assert whole.index("GX2600115") < whole.index("监考人员签名") < whole.index("第1页,共1页")
