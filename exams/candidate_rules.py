@@ -15,6 +15,7 @@ from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 
+from exams.score_rules import status_visible
 from selection.pipeline import STAGE_ORDER, Stage, Status
 
 # --- self-registration (网上报名, RULES.md §3) -------------------------------------------------
@@ -168,6 +169,23 @@ def next_stage_for(status: Status, position_stage: Stage) -> Stage | None:
 # --- which figures a candidate sees (RULES.md §13) ---------------------------------------------
 
 WRITTEN, INTERVIEW = "written", "interview"
+
+
+def shown_status(status: Status, *, taken: Collection[str], published: Collection[str]) -> Status:
+    """The status a candidate reads about themselves: held where it stood before an exam whose scores
+    are not published yet.
+
+    "Below the written pass line", "on the interview list", "interviewed" or anything after
+    would tell the candidate an exam's result before its scores are out
+    (`exams.score_rules.status_visible`, the rule the score query and the notifications
+    follow), so until then a candidate who took the written exam reads "recommended" and one
+    who took the interview "on the interview list", with the publication time.
+    """
+    if status_visible(set(taken), set(published)):
+        return status
+    if WRITTEN in taken and WRITTEN not in published:
+        return Status.RECOMMENDED
+    return Status.INTERVIEW_LIST
 #: figures derived from both exams: shown once both are published
 _TOTAL_FIGURES = frozenset({"evaluation", "performance", "total", "rank"})
 

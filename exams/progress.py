@@ -15,9 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from exams.candidate_rules import (
-    Outcome, TimelineStep, awaits_endorsement, is_out, may_amend, next_stage_for, timeline, visible_figures,
+    Outcome, TimelineStep, awaits_endorsement, is_out, may_amend, next_stage_for, shown_status, timeline,
+    visible_figures,
 )
 from exams.models import ExamKind, ScorePublication, Seating
+from exams.score_rules import exams_taken
 from exams.services import published_exams
 from selection.models import Candidate, Round, StoredFile, User
 from selection.pipeline import Stage, Status
@@ -82,21 +84,22 @@ def progress_page(candidate: Candidate, state: RoundState, *, now: datetime) -> 
     """One registration's page: its timeline and what the candidate may see of each stage."""
     round_, position = candidate.round, candidate.position
     result = next(r for r in state.results.candidates if r.ref == candidate.ref)
-    published = published_exams(round_, now)
-    visible = visible_figures({str(exam) for exam in published})
+    published = {str(exam) for exam in published_exams(round_, now)}
+    visible = visible_figures(published)
+    status = shown_status(result.status, taken=exams_taken(result.written, result.interview, result.status),
+                          published=published)
     seatings: dict[str, Seating] = {str(s.exam): s for s in round_.seatings}  # type: ignore[attr-defined]
     publications: dict[str, ScorePublication] = {
         str(p.exam): p for p in round_.score_publications}  # type: ignore[attr-defined]
     facts = _facts(candidate, state, result, visible, seatings, publications)
     lines = tuple(StageLine(step, _shown_facts(step, facts[step.stage]))
-                  for step in timeline(result.status, position.stage))
+                  for step in timeline(status, position.stage))
     reviewable = tuple(exam for exam, p in publications.items()
-                       if ExamKind(exam) in published and now <= p.review_until
-                       and getattr(result, exam) is not None)
+                       if exam in published and now <= p.review_until and getattr(result, exam) is not None)
     return ProgressPage(
-        candidate=candidate, round=round_, status=result.status, out=is_out(result.status, position.stage),
-        awaiting_endorsement=awaits_endorsement(result.status, position.stage), lines=lines,
-        next_stage=next_stage_for(result.status, position.stage),
+        candidate=candidate, round=round_, status=status, out=is_out(status, position.stage),
+        awaiting_endorsement=awaits_endorsement(status, position.stage), lines=lines,
+        next_stage=next_stage_for(status, position.stage),
         amendable=round_.published_at is not None and may_amend(
             position_stage=position.stage, reviewed=candidate.qualification_review is not None,  # type: ignore[attr-defined]
         ) and is_registration_open(round_.registration_opens, round_.registration_closes, state.results.as_of),
@@ -105,8 +108,9 @@ def progress_page(candidate: Candidate, state: RoundState, *, now: datetime) -> 
     )
 
 
-#: facts that are dates of a stage, shown before the stage too (the rest only once it concerns the candidate)
-SCHEDULE_FACTS = frozenset({"window", "exam_time", "publicity", "notice_published", "appointed", "probation_end"})
+#: the position's own dates, shown for a stage still ahead too; the rest only once the stage concerns the
+#: candidate (a publicity, an appointment or a probation end ahead of a status still held back would tell it)
+SCHEDULE_FACTS = frozenset({"window", "exam_time", "notice_published"})
 
 
 def _shown_facts(step: TimelineStep, facts: list[Fact]) -> tuple[Fact, ...]:
@@ -145,7 +149,7 @@ def _facts(candidate: Candidate, state: RoundState, result: CandidateResult, vis
             facts[stage].append(Fact("exam_time", (seating.starts_at, seating.ends_at)))
         score: Decimal | None = getattr(result, exam.value)
         publication = publications.get(exam.value)
-        if absent:
+        if absent and exam.value in visible:
             facts[stage].append(Fact("absent"))
         elif exam.value in visible and score is not None:
             facts[stage].append(Fact("score", score))

@@ -241,6 +241,7 @@ def load_demo(if_empty: bool) -> None:
     round_ = store_record(record, compute(record), replace=True, actor="cli:demo load")
     # live, like a round run in the browser: computed at the clock's date from now on
     round_.as_of = None
+    publish_demo_scores(round_)
     refresh_statuses(round_, actor="cli:demo load", today=today())
     created = []
     for username, (role, display_name) in DEMO_ACCOUNTS.items():
@@ -256,6 +257,24 @@ def load_demo(if_empty: bool) -> None:
     click.echo(f"demo: round {DEMO_CODE} loaded with {len(record.candidates)} candidates; "
                f"round {OPEN_CODE} open for registration until {open_round.registration_closes}; "
                f"accounts created: {', '.join(created) or 'none (they exist)'}")
+
+
+#: when the demo round's exam scores were published, and until when reviews could be asked (UTC)
+DEMO_PUBLICATIONS = {"written": ("2026-08-05T01:00:00+00:00", "2026-08-12T09:00:00+00:00"),
+                     "interview": ("2026-08-20T01:00:00+00:00", "2026-08-27T09:00:00+00:00")}
+
+
+def publish_demo_scores(round_: Round) -> None:
+    """The demo round's written and interview scores were published in August 2026, before its
+    inspection notices, so its candidates' pages show their scores and statuses."""
+    from datetime import datetime
+
+    from exams.models import ExamKind, ScorePublication
+
+    for exam, (publish_at, review_until) in DEMO_PUBLICATIONS.items():
+        db.session.add(ScorePublication(round=round_, exam=ExamKind(exam), publish_at=datetime.fromisoformat(publish_at),
+                                        review_until=datetime.fromisoformat(review_until)))
+    db.session.flush()
 
 
 def load_open_round(*, today: date) -> Round:

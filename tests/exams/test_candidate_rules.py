@@ -8,8 +8,8 @@ import pytest
 
 from exams.candidate_rules import (
     NOT_PUBLISHED, NOT_YET_OPEN, STATUS_STAGES, TIMELINE_STAGES, WINDOW_CLOSED, Outcome, Progress,
-    awaits_endorsement, birth_date_and_sex, is_out, may_amend, next_online_ref, next_stage_for, timeline,
-    visible_figures, window_refusal,
+    awaits_endorsement, birth_date_and_sex, is_out, may_amend, next_online_ref, next_stage_for, shown_status,
+    timeline, visible_figures, window_refusal,
 )
 from selection.pipeline import STAGE_ORDER, Stage, Status
 
@@ -111,3 +111,19 @@ def test_scores_are_visible_once_published_and_totals_once_both_are(published: s
 ])
 def test_birth_date_and_sex_come_from_the_id_number(number: str, born: date, sex: str) -> None:
     assert birth_date_and_sex(number) == (born, sex)
+
+
+@pytest.mark.parametrize(("status", "taken", "published", "shown"), [
+    (Status.BELOW_WRITTEN_LINE, {"written"}, set(), Status.RECOMMENDED),
+    (Status.ABSENT_WRITTEN, {"written"}, set(), Status.RECOMMENDED),
+    (Status.BELOW_WRITTEN_LINE, {"written"}, {"written"}, Status.BELOW_WRITTEN_LINE),
+    (Status.INTERVIEW_LIST, {"written"}, set(), Status.RECOMMENDED),
+    (Status.INSPECTED, {"written", "interview"}, {"written"}, Status.INTERVIEW_LIST),
+    (Status.INSPECTED, {"written", "interview"}, {"interview"}, Status.RECOMMENDED),
+    (Status.ON_PROBATION, {"written", "interview"}, {"written", "interview"}, Status.ON_PROBATION),
+    (Status.QUALIFIED, set(), set(), Status.QUALIFIED),
+    (Status.NOT_ENDORSED, set(), set(), Status.NOT_ENDORSED),
+])
+def test_a_status_an_unpublished_exam_decided_is_held_back(status: Status, taken: set[str], published: set[str],
+                                                           shown: Status) -> None:
+    assert shown_status(status, taken=taken, published=published) is shown

@@ -25,7 +25,10 @@ from sqlalchemy import func, select
 from exams.models import ExamKind, QualificationReview, ReviewDecision, ScorePublication
 from selection.models import AuditEvent, Candidate, Person, Position, Role, Round, StoredFile, User
 from selection.pipeline import Stage, Status
-from selection.record.demo import DEMO_CODE, OPEN_CODE, load_open_round
+from selection.record.demo import DEMO_CODE, OPEN_CODE, demo_record, load_open_round
+from selection.record.engine import compute
+from selection.record.parse import parse_record
+from selection.record.store import store_record
 from selection.record.services import round_results
 from selection.rules import exact_percent, id_check_digit
 from vetting.models import Endorsement
@@ -568,19 +571,41 @@ def test_the_demo_candidate_sees_their_timeline(app: Flask, demo: Round) -> None
     assert 'class="step step-current progress-future' in html.split(f'id="stage-{DEMO_CODE}-vote_list"')[0][-200:]
     assert "考察预告已于2026年9月1日发布" in page.replace(" ", "")
     assert f"您的推荐得票率：{exact_percent(result.recommendation_rate)}%" in page
-    # no score is published in the demo round: no written or interview score, total or rank
-    assert "成绩尚未公布" in page and "您的成绩" not in page and "您的总成绩" not in page
-    assert f"{result.written:.2f}" not in page and f"{result.total:.2f}" not in page
+    # the demo round's scores were published in August: each shows, with the total and the rank
+    assert f"您的成绩：{result.written:.2f}" in stage_text(html, "written")
+    assert f"您的成绩：{result.interview:.2f}" in stage_text(html, "interview")
+    assert f"您的总成绩：{result.total:.2f}" in stage_text(html, "totals")
+    assert f"您在本职位的排名：第{result.rank}名" in stage_text(html, "totals")
     # and the round open for registration is offered
     assert f'href="/me/rounds/{OPEN_CODE}/register"' in html and "正在报名" in page
 
 
-def test_scores_show_once_published_and_totals_once_both_exams_are(app: Flask, db: SQLAlchemy, demo: Round,
-                                                                   login_as: Any, create_account: Any) -> None:
+@pytest.fixture
+def stored_demo(db: SQLAlchemy) -> Round:
+    """The demo record stored as `round import` stores it: no score published yet."""
+    record = parse_record(demo_record())
+    round_ = store_record(record, compute(record), replace=False, actor="test")
+    round_.as_of = None
+    db.session.commit()
+    return round_
+
+
+def test_scores_and_the_statuses_they_decide_show_once_published(app: Flask, db: SQLAlchemy, stored_demo: Round,
+                                                                 login_as: Any, create_account: Any) -> None:
+    demo = stored_demo
     client = login_as(app.test_client(), account_for(db, demo, "C017", create_account))
+    result = next(r for r in round_results(demo, today=date.fromisoformat(DAY)).candidates if r.ref == "C017")
     noon = datetime(2026, 11, 21, 4, tzinfo=UTC)  # noon in Shanghai: the pinned clock's "now"
 
-    # Given the written scores published this morning, the interview's tomorrow
+    # Given nothing published: C017 reads as recommended, waiting for the written results
+    html = client.get("/me").get_data(as_text=True)
+    assert re.sub(r"\s+", "", text_of_status(html)) == "公开推荐通过"
+    assert "成绩尚未公布" in stage_text(html, "written") and stage_text(html, "written").startswith("●")
+    assert "您的成绩" not in html and "您的总成绩" not in html
+    # nothing later than the held status shows as passed
+    assert stage_text(html, "interview").startswith("○") and stage_text(html, "inspection").startswith("○")
+
+    # When the written scores are published this morning, the interview's tomorrow
     db.session.add_all([
         ScorePublication(round=demo, exam=ExamKind.WRITTEN, publish_at=datetime(2026, 11, 21, 1, tzinfo=UTC),
                          review_until=datetime(2026, 11, 28, tzinfo=UTC)),
@@ -588,21 +613,29 @@ def test_scores_show_once_published_and_totals_once_both_exams_are(app: Flask, d
                          review_until=datetime(2026, 11, 29, tzinfo=UTC)),
     ])
     db.session.commit()
-    result = next(r for r in round_results(demo, today=date.fromisoformat(DAY)).candidates if r.ref == "C017")
     html = client.get("/me").get_data(as_text=True)
+    # Then the written score shows, and the status stops at the interview list
+    assert re.sub(r"\s+", "", text_of_status(html)) == "进入面试"
     assert f"您的成绩：{result.written:.2f}" in stage_text(html, "written")
     assert "您的成绩" not in stage_text(html, "interview")
     assert "成绩将于2026年11月22日09:00公布" in stage_text(html, "interview")
-    assert stage_text(html, "evaluation") == "✓考评与业绩已通过" and stage_text(html, "totals") == "✓总成绩已通过"
+    assert "您的总成绩" not in html and "您的排名" not in html
 
     # When the interview's are published too (moved to before the pinned noon)
     db.session.scalar(select(ScorePublication).where(ScorePublication.exam == ExamKind.INTERVIEW)).publish_at = noon
     db.session.commit()
     html = client.get("/me").get_data(as_text=True)
+    # Then everything shows: the status, the interview score, the evaluation, the total and the rank
+    assert re.sub(r"\s+", "", text_of_status(html)) == "考察合格"
     assert f"您的成绩：{result.interview:.2f}" in stage_text(html, "interview")
     assert f"您的工作表现考评得分：{result.evaluation:.2f}" in stage_text(html, "evaluation")
     assert f"您的总成绩：{result.total:.2f}" in stage_text(html, "totals")
     assert f"您在本职位的排名：第{result.rank}名" in stage_text(html, "totals")
+    assert "考察预告已于2026年9月1日发布" in stage_text(html, "inspection_notice")
+
+
+def text_of_status(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", " ", re.search(r'<dd class="my-status[^"]*">(.*?)</dd>', html, re.S).group(1)))
 
 
 def stage_text(html: str, stage: str, code: str = DEMO_CODE) -> str:
