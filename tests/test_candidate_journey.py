@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.test_journey import ADMIN, FINDINGS, Browser, Form, flashes, forms_of, log_in, text_of
 from selection.rules import id_check_digit
+from tests.test_journey import ADMIN, FINDINGS, Browser, Form, flashes, forms_of, text_of
 
 pytestmark = pytest.mark.db
 

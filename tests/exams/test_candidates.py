@@ -31,7 +31,6 @@ from selection.record.parse import parse_record
 from selection.record.store import store_record
 from selection.record.services import round_results
 from selection.rules import exact_percent, id_check_digit
-from vetting.models import Endorsement
 
 DAY = "2026-11-21"
 REGISTER = f"/me/rounds/{OPEN_CODE}/register"
