@@ -240,7 +240,10 @@ def _draw_ticket_form(canvas: Canvas, words: TicketWords) -> None:
     for line in lines:
         canvas.drawCentredString(MARGIN + title_width / 2, y, line)
         y -= size * 1.35
-    canvas.setFont(name, 24)
+    size = 24
+    while size > 12 and pdfmetrics.stringWidth(words.document, name, size) > title_width:
+        size -= 1
+    canvas.setFont(name, size)
     canvas.drawCentredString(MARGIN + title_width / 2, y - 8 * mm, words.document)
     canvas.setFont(name, 9)
     canvas.drawCentredString(PAGE_WIDTH - MARGIN - QR_SIZE / 2, _HEAD_TOP - QR_SIZE - 4 * mm, words.qr_caption)
@@ -251,12 +254,11 @@ def _draw_ticket_form(canvas: Canvas, words: TicketWords) -> None:
     canvas.rect(MARGIN, bottom, CONTENT_WIDTH, rows * _ROW_HEIGHT)
     canvas.setLineWidth(0.4)
     canvas.line(MARGIN + _LABEL_WIDTH, bottom, MARGIN + _LABEL_WIDTH, _TABLE_TOP)
-    canvas.setFont(name, 11)
     for index, label in enumerate(words.labels):
         top = _TABLE_TOP - index * _ROW_HEIGHT
         if index:
             canvas.line(MARGIN, top, MARGIN + CONTENT_WIDTH, top)
-        canvas.drawCentredString(MARGIN + _LABEL_WIDTH / 2, top - _ROW_HEIGHT / 2 - 4, label)
+        _centred_lines(canvas, label, MARGIN + _LABEL_WIDTH / 2, top - _ROW_HEIGHT / 2, _LABEL_WIDTH - 3 * mm, 11)
 
     y = bottom - 12 * mm
     canvas.setFont(name, 13)
@@ -273,6 +275,17 @@ def _draw_ticket_form(canvas: Canvas, words: TicketWords) -> None:
             y -= body * 1.6
         y -= body * 0.4
     canvas.endForm()
+
+
+def _centred_lines(canvas: Canvas, text: str, x: float, middle: float, width: float, size: float) -> None:
+    """`text` centred on (x, middle) in one or two lines no wider than `width`, shrunk if need be."""
+    size, lines = fit(text, size, width)
+    canvas.setFont(font(), size)
+    if len(lines) == 1:
+        canvas.drawCentredString(x, middle - size * 0.36, lines[0])
+    else:
+        canvas.drawCentredString(x, middle + size * 0.25, lines[0])
+        canvas.drawCentredString(x, middle - size * 1.05, lines[1])
 
 
 def _draw_ticket_values(canvas: Canvas, ticket: Ticket, words: TicketWords) -> None:
@@ -382,9 +395,9 @@ def _draw_sheet_page(canvas: Canvas, room: SignInRoom, rows: Sequence[SignInRow]
         canvas.line(edge, bottom, edge, top)
     for index in range(1, lines_count):
         canvas.line(MARGIN, top - index * _SHEET_ROW, MARGIN + CONTENT_WIDTH, top - index * _SHEET_ROW)
-    canvas.setFont(name, 11)
     for column, head in enumerate(words.columns):
-        canvas.drawCentredString((edges[column] + edges[column + 1]) / 2, top - _SHEET_ROW / 2 - 4, head)
+        _centred_lines(canvas, head, (edges[column] + edges[column + 1]) / 2, top - _SHEET_ROW / 2,
+                       _SHEET_COLUMNS[column] - 2 * mm, 11)
     for index, row in enumerate(rows, 1):
         middle = top - index * _SHEET_ROW - _SHEET_ROW / 2
         for column, value in enumerate((row.seat, row.number, row.name, row.position)):

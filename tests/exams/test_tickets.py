@@ -13,6 +13,7 @@ from html import unescape
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import pypdfium2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -513,3 +514,21 @@ def test_p22_stored_names_come_back_escaped(admin: FlaskClient, round_: Round) -
 
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "\"><b>x" not in html
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans_CN", "en"])
+def test_a_ticket_stays_inside_the_paper_in_either_language(app: Flask, db: SQLAlchemy, seated: Seating,
+                                                            create_account: Any, login_as: Any, lang: str) -> None:
+    client = _candidate_client(app, db, create_account, login_as, "C027")
+
+    data = client.get(f"/me/rounds/{CODE}/ticket.pdf?lang={lang}").data
+
+    document = pypdfium2.PdfDocument(data)
+    page = document[0]
+    text = page.get_textpage()
+    boxes = [text.get_charbox(i) for i in range(text.count_chars())]
+    assert boxes and all(0 <= bottom and top <= page.get_height() for _left, bottom, _right, top in boxes)
+    assert min(bottom for _left, bottom, _right, _top in boxes) > 15 * 72 / 25.4  # above a 15 mm bottom margin
+    # nothing runs into the side margins (a label too wide for its cell would)
+    margin = 18 * 72 / 25.4 - 1
+    assert all(margin <= left and right <= page.get_width() - margin for left, _bottom, right, _top in boxes)
