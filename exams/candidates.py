@@ -175,6 +175,8 @@ def register(code: str) -> ResponseReturnValue:
     round_ = _round(code)
     state = registration.registration_state(signed_in_user(), round_, today=today())
     if request.method == "POST" and state.refusal is None:
+        if "back" in request.form:  # from the check step, to change what was typed
+            return _page("candidates/registration_form.html", round_, state, form=_details_form(round_, state))
         return _submit(round_, state) if "token" in request.form else _check(round_, state)
     return _page("candidates/registration_form.html", round_, state, form=_details_form(round_, state))
 
@@ -201,9 +203,14 @@ def _check(round_: Round, state: registration.RegistrationState) -> ResponseRetu
         return redirect(request.url)
     token = _serializer().dumps({"round": round_.code, "user": signed_in_user().id, "version": version,
                                  "details": details.as_json()})
-    submit = SubmitRegistrationForm(formdata=None, token=token,
-                                    endorsement_mode=_default_mode(state))
-    return _page("candidates/registration_check.html", round_, state, checked=checked, submit=submit)
+    submit = SubmitRegistrationForm(formdata=None, token=token, endorsement_mode=_default_mode(state))
+    return _page("candidates/registration_check.html", round_, state, checked=checked, submit=submit,
+                 back=_back_fields(details, version))
+
+
+def _back_fields(details: RegistrationDetails, version: int | None) -> dict[str, str]:
+    """What the check page's "change the details" button sends back to the details form."""
+    return {**details.as_json(), "version": "" if version is None else str(version)}
 
 
 def _default_mode(state: registration.RegistrationState) -> str:
@@ -241,8 +248,10 @@ def _submit(round_: Round, state: registration.RegistrationState) -> ResponseRet
     except (RegistrationRefused, DetailsRefused) as refused:
         _refuse(refused)
         return redirect(request.url)
+    back = _back_fields(details, payload["version"])
     if not valid:
-        return _page("candidates/registration_check.html", round_, state, checked=checked, submit=submit), 422
+        return _page("candidates/registration_check.html", round_, state, checked=checked, submit=submit,
+                     back=back), 422
     try:
         endorsement = _endorsement(submit)
         registration.submit_registration(signed_in_user(), round_, details, endorsement,
@@ -253,7 +262,8 @@ def _submit(round_: Round, state: registration.RegistrationState) -> ResponseRet
             submit.letter.errors = [str(refused)]
         else:
             _place(submit, refused)
-        return _page("candidates/registration_check.html", round_, state, checked=checked, submit=submit), 422
+        return _page("candidates/registration_check.html", round_, state, checked=checked, submit=submit,
+                     back=back), 422
     except (ChecksFailed, RegistrationRefused, StaleEdit, PipelineError) as refused:
         db.session.rollback()
         _refuse(refused)

@@ -21,6 +21,7 @@ from exams.candidate_rules import (
 from exams.models import ExamKind, ScorePublication, Seating
 from exams.score_rules import exams_taken
 from exams.services import published_exams
+from selection.clock import TIMEZONE
 from selection.models import Candidate, Round, StoredFile, User
 from selection.pipeline import Stage, Status
 from selection.record.engine import CandidateResult
@@ -121,6 +122,11 @@ def _shown_facts(step: TimelineStep, facts: list[Fact]) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
+def _within(moment: datetime, opens: date | None, closes: date | None) -> bool:
+    day = moment.astimezone(TIMEZONE).date()
+    return opens is not None and closes is not None and opens <= day <= closes
+
+
 def _letter(candidate: Candidate) -> StoredFile | None:
     endorsement = candidate.endorsement  # type: ignore[attr-defined]
     return None if endorsement is None else endorsement.letter
@@ -134,7 +140,9 @@ def _facts(candidate: Candidate, state: RoundState, result: CandidateResult, vis
     facts: dict[Stage, list[Fact]] = {stage: [] for stage in Stage}
     if round_.registration_opens and round_.registration_closes:
         facts[Stage.REGISTRATION].append(Fact("window", (round_.registration_opens, round_.registration_closes)))
-    facts[Stage.REGISTRATION].append(Fact("registered_on", candidate.created_at))
+    if _within(candidate.created_at, round_.registration_opens, round_.registration_closes):
+        # an imported registration's row date is the import's, not the registration's
+        facts[Stage.REGISTRATION].append(Fact("registered_on", candidate.created_at))
     endorsement = candidate.endorsement  # type: ignore[attr-defined]
     facts[Stage.REGISTRATION].append(Fact("endorsement", endorsement))
     review = candidate.qualification_review  # type: ignore[attr-defined]

@@ -112,6 +112,13 @@ def sign_up_from_the_public_page(app: Flask, who: dict[str, str]) -> Person:
     return person
 
 
+def submit_form(person: Person) -> Form:
+    """The check page's submit form: the one carrying the signed, checked details."""
+    found = [f for f in forms_of(person.page) if "token" in f.fields]
+    assert len(found) == 1, person.url
+    return found[0]
+
+
 def check_and_see(person: Person, **details: str) -> str:
     """Fill in the details and press "check": the automatic checks, in words, before anything is stored."""
     page = person.submit(f"/me/rounds/{ROUND}/register", **details)
@@ -134,7 +141,7 @@ def test_two_new_candidates_from_the_public_page_to_probation(make_app: Callable
     checked = check_and_see(a, **details)
     # Then the checks are in words, and A submits with the unit's letter
     assert "年龄 符合 截止日期时33周岁;要求不超过35周岁" in text_of(checked)
-    saved = a.post(a.form_with(), files={"letter": (PDF, "单位同意报考证明.pdf")}, endorsement_mode="upload",
+    saved = a.post(submit_form(a), files={"letter": (PDF, "单位同意报考证明.pdf")}, endorsement_mode="upload",
                    endorsement_unit="市商务局党组", endorsement_date="2026-11-20", endorsement_document="商党函〔2026〕12号")
     assert a.url == "/me" and "报名已保存" in flashes(saved)[0]
     assert status(saved) == "已报名,待资格审查" and "W001" in text_of(saved)
@@ -143,7 +150,7 @@ def test_two_new_candidates_from_the_public_page_to_probation(make_app: Callable
     a.follow("修改我的报名")
     assert 'value="外贸科副科长"' in a.page
     check_and_see(a, current_post="外贸科科长")
-    a.post(a.form_with(), endorsement_mode="keep")
+    a.post(submit_form(a), endorsement_mode="keep")
     a.open(f"/me/rounds/{ROUND}/register")
     assert 'value="外贸科科长"' in a.page
 
@@ -151,7 +158,7 @@ def test_two_new_candidates_from_the_public_page_to_probation(make_app: Callable
     b = sign_up_from_the_public_page(app, B)
     check_and_see(b, **{**details, "name": B["name"], "sex": "female", "birth_date": "1994-09-21",
                         "unit": "市统计局", "current_post": "综合科科员"})
-    page = b.post(b.form_with(), endorsement_mode="unit_sends")
+    page = b.post(submit_form(b), endorsement_mode="unit_sends")
     assert status(page) == "已报名，待单位意见"
     # and neither reaches the other's letter (P13): B has none of its own, and the staff URL is refused
     assert b.client.get(f"/me/rounds/{ROUND}/letter").status_code == 404

@@ -273,6 +273,20 @@ def test_a_failed_automatic_check_is_shown_and_the_registration_refused(app: Fla
     assert candidate_of(db, A_ID) is None and count(db, StoredFile) == 0
 
 
+def test_from_the_check_step_the_details_come_back_as_typed(app: Flask, db: SQLAlchemy, open_round: Round) -> None:
+    client = sign_up(app)
+    failed = check(client, details(position="Q02", unit="市审计局"))
+    back = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">',
+                           failed.get_data(as_text=True).split('class="back-form"')[1].split("</form>")[0]))
+
+    page = client.post(REGISTER, data={**back, "back": "1"})
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="registration-details"' in html
+    assert 'value="市审计局"' in html and '<option selected value="Q02">' in html
+    assert candidate_of(db, A_ID) is None
+
+
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"birth_date": "1990-03-08"}, "birth_date", "出生日期1990年3月8日与身份证号码中的出生日期(1990年3月7日)不一致"),
     ({"sex": "female"}, "sex", "性别“女”与身份证号码第17位所示性别(男)不一致"),
