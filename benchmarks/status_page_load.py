@@ -190,8 +190,9 @@ _WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 def _wrk(port: int, cookie: str, connections: int, seconds: int, backend: str) -> Figures:
     threads = max(1, min(2, connections))
+    # wrk's own 2 s timeout would count a slow page as a socket error: wait as long as a browser would
     command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-               "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{STATUS_PATH}"]
+               "--timeout", "30s", "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{STATUS_PATH}"]
     subprocess.run([*command[:6], "-d", "3s", *command[8:]], capture_output=True, check=True)  # warm-up
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
