@@ -8,7 +8,6 @@ its ref, the endorsement letter, is for the organisation department and supervis
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -35,12 +34,12 @@ from selection.accounts.forms import PASSWORD_PROBLEMS
 from selection.accounts.rules import PasswordRefused, is_safe_next
 from selection.audit import record_audit
 from selection.auth import public, requires_role, signed_in_user, start_session
-from selection.clock import TIMEZONE, today
+from selection.clock import now, today
 from selection.extensions import db, limiter
 from selection.files import DOCUMENT_TYPES, FileRefused, check_upload, file_response, megabytes, read_capped
 from selection.i18n import _
 from selection.labels import CANDIDATE_STATUS_LABELS, STAGE_LABELS
-from selection.models import Candidate, Role, Round, utcnow
+from selection.models import Candidate, Role, Round
 from selection.pipeline import PipelineError
 from selection.record.store import find_round
 from selection.rules import mask_id_number
@@ -62,12 +61,6 @@ def _not_cached(response: Response) -> Response:
 CHECK_MAX_AGE = 3600
 DEFAULT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
-
-def now() -> datetime:
-    """The moment score publications are compared with: the real clock, or noon of a pinned `TODAY`."""
-    if current_app.config.get("TODAY"):
-        return datetime.combine(today(), time(12), TIMEZONE).astimezone(UTC)
-    return utcnow()
 
 
 # ---------------------------------------------------------------- signing up

@@ -9,7 +9,7 @@ check it through the QR code's signed URL. Services: exams/logistics.py; PDFs: e
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
@@ -22,11 +22,11 @@ from exams import logistics, pdf
 from exams.forms import AttendanceForm, RoomForm, RoundVersionForm, SeatingForm, VenueForm
 from exams.models import ExamRoom, Seating, Venue
 from selection.auth import public, requires_role, signed_in_user
-from selection.clock import TIMEZONE, today
+from selection.clock import TIMEZONE, now, today
 from selection.extensions import db, limiter
 from selection.i18n import _, _l
 from selection.labels import STAGE_LABELS, STATUS_LABELS
-from selection.models import Role, Round, utcnow
+from selection.models import Role, Round
 from selection.pipeline import PipelineError
 from selection.record.services import round_state
 from selection.record.store import find_round
@@ -80,16 +80,6 @@ def _venue(round_: Round, venue_id: int) -> Venue:
 def _seating(round_: Round) -> Seating:
     return logistics.written_seating(round_) or abort(404)
 
-
-def now() -> datetime:
-    """The moment the exam times are compared with (UTC).
-
-    The real clock; with `TODAY` pinned (tests, demos), noon of that day in Asia/Shanghai,
-    so that "has the exam started?" follows the pinned date too.
-    """
-    if current_app.config.get("TODAY"):
-        return datetime.combine(today(), time(12), TIMEZONE).astimezone(UTC)
-    return utcnow()
 
 
 def _back(code: str) -> ResponseReturnValue:

@@ -7,7 +7,7 @@ year of probation; it is refused in production (selection/app.py).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -21,3 +21,15 @@ def today() -> date:
     if pinned:
         return pinned if isinstance(pinned, date) else date.fromisoformat(str(pinned))
     return datetime.now(TIMEZONE).date()
+
+
+def now() -> datetime:
+    """The present moment (aware, UTC) that exam times and score publications are compared with.
+
+    With `TODAY` pinned it is noon of that day in Asia/Shanghai, so that "has the exam
+    started?" and "are the scores published?" follow the pinned date like everything else.
+    """
+    pinned = current_app.config.get("TODAY") if has_app_context() else None
+    if pinned:
+        return datetime.combine(today(), time(12), TIMEZONE).astimezone(UTC)
+    return datetime.now(UTC)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 
 from exams.models import ExamAbsence, ExamKind, InterviewScore, QualificationReview, WrittenScore
 from exams.rules import Requirements

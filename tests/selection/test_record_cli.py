@@ -7,7 +7,6 @@ PostgreSQL; refusal cases must be refused with nothing stored.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
