@@ -12,8 +12,9 @@ from datetime import date
 
 from exams.score_rules import exams_taken, status_visible
 from selection.audit import record_audit
+from selection.clock import now
 from selection.extensions import db
-from selection.models import Candidate, Position, Round, utcnow
+from selection.models import Candidate, Position, Round
 from selection.notify import notify_status_changes
 from selection.pipeline import Stage, Status
 from selection.record.engine import Results, compute
@@ -87,8 +88,8 @@ def _notify(round_: Round, results: Results, changed: list[tuple[Candidate, Stat
     goes unannounced, and the publication's own message tells them to look
     (exams.score_rules.status_visible, exams.score_reviews.publish_scores).
     """
-    now = utcnow()
-    published = {p.exam.value for p in round_.score_publications if p.publish_at <= now}  # type: ignore[attr-defined]
+    moment = now()
+    published = {p.exam.value for p in round_.score_publications if p.publish_at <= moment}  # type: ignore[attr-defined]
     by_ref = {r.ref: r for r in results.candidates}
     notify_status_changes(round_, [
         (candidate, before) for candidate, before in changed
