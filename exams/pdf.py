@@ -8,8 +8,8 @@ same everywhere and extracts back as text.
 Ten thousand tickets make one file in seconds, not minutes: the font is registered once
 per process; everything a ticket page shares with the others (titles, the grid, labels,
 the candidate instructions) is drawn once as a form XObject and placed on each page;
-and the QR code is encoded with one fixed mask and a cached generator polynomial and
-drawn as one path of filled runs.
+and the QR code (segno) is encoded with one fixed mask and drawn as one path of filled
+runs.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import segno
 from reportlab import rl_config
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -45,12 +45,6 @@ QR_SIZE = 34 * mm
 #: modules of white space around the code (the QR standard's quiet zone)
 QR_QUIET = 4
 
-
-#: The Reed–Solomon generator polynomial of a QR code depends only on the number of error
-#: correction codewords (a handful of values), yet reportlab's encoder rebuilds it for every
-#: block of every code: a third of a ticket's rendering time. It is a pure function, so it is
-#: computed once per length instead (a reportlab setting of sorts; the codes are unchanged).
-qrencoder.QRUtil.getErrorCorrectPolynomial = staticmethod(cache(qrencoder.QRUtil.getErrorCorrectPolynomial))
 
 #: Streams are written compressed and binary, not also ASCII85-encoded: a fifth smaller, and
 #: one pure-Python pass over every page fewer. (A reportlab setting; nothing else here uses it.)
@@ -303,11 +297,8 @@ def _draw_ticket_values(canvas: Canvas, ticket: Ticket, words: TicketWords) -> N
 
 def qr_matrix(data: str) -> list[list[bool]]:
     """The QR code of `data` (error correction M, mask `QR_MASK`): rows of dark modules."""
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(data)
-    code.version = code.calculate_version()
-    code.makeImpl(False, QR_MASK)
-    return code.modules
+    code = segno.make_qr(data, error="m", boost_error=False, mask=QR_MASK)
+    return [[bool(module) for module in row] for row in code.matrix]
 
 
 class _ModulePath(PDFPathObject):
