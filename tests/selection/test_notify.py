@@ -26,7 +26,7 @@ from exams import services as exams_services
 from exams.models import ExamKind, ScorePublication
 from selection import notify
 from selection.extensions import db as _db
-from selection.models import Candidate, Channel, DeliveryStatus, Notification, Position, Role, Round, User
+from selection.models import Candidate, Channel, DeliveryStatus, Notification, Role, Round, User
 from selection.notify import (
     MAX_ATTEMPTS, DeliveryError, HttpSmsBackend, LogBackend, SmtpBackend, configured_backends, notify_status_changes,
     queue_notification,
@@ -223,7 +223,7 @@ class FailingBackend:
 
     def send(self, notification: Notification) -> None:
         self.tries += 1
-        raise DeliveryError(f"550 <kaosheng@example.org> rejected, call 13800138000")
+        raise DeliveryError("550 <kaosheng@example.org> rejected, call 13800138000")
 
 
 def test_log_backend_sends_without_numbers_in_the_log_or_the_row(db: SQLAlchemy, demo: Round,
