@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import event
-from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
 from .auth import init_auth
 from .crypto import EXTENSION_KEY
@@ -141,6 +141,11 @@ def _register_commands(app: Flask) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(RequestEntityTooLarge)
+    def show_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return render_template("selection/error_413.html", megabytes=limit // (1024 * 1024)), 413
+
     @app.errorhandler(InternalServerError)
     def show_server_error(error: InternalServerError) -> ResponseReturnValue:
         request_id = uuid.uuid4().hex

@@ -37,6 +37,9 @@ SIGNUP_LIMIT_PER_CLIENT = "10 per hour"
 
 #: the largest upload accepted, e.g. a unit's endorsement letter (selection/files.py)
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+#: the largest request body read at all: a bigger one is refused (413) before it is spooled
+#: to disk, so no upload can fill a host's disk or memory; room for the letter and the form
+MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
 
 #: Sessions end after this long without a request, and this long after login (P11).
 SESSION_IDLE_MINUTES = 30

@@ -141,3 +141,15 @@ def test_csrf_test_config_switches_it_off(app: Flask) -> None:
     app.add_url_rule("/probe", "probe", public(lambda: "changed"), methods=["POST"])
 
     assert app.test_client().post("/probe").get_data(as_text=True) == "changed"
+
+
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(app: Flask) -> None:
+    """413 with a page in the reader's language, whatever the route; nothing spooled or stored."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert limit > app.config["UPLOAD_MAX_BYTES"]
+    body = b"x" * (limit + 1)
+    response = app.test_client().post("/signup", data=body, content_type="application/octet-stream")
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "上传的文件过大" in page
+    assert f"每次提交最多{limit // (1024 * 1024)} MB" in page
