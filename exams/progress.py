@@ -15,11 +15,18 @@ from decimal import Decimal
 from typing import Any
 
 from exams.candidate_rules import (
-    Outcome, TimelineStep, awaits_endorsement, is_out, may_amend, next_stage_for, shown_status, timeline,
+    Outcome,
+    TimelineStep,
+    awaits_endorsement,
+    is_out,
+    may_amend,
+    next_stage_for,
+    shown_status,
+    timeline,
     visible_figures,
 )
 from exams.models import ExamKind, ScorePublication, Seating
-from exams.score_rules import exams_taken
+from exams.score_rules import exams_taken, review_refusal
 from exams.services import published_exams
 from selection.clock import TIMEZONE
 from selection.models import Candidate, Round, StoredFile, User
@@ -96,7 +103,7 @@ def progress_page(candidate: Candidate, state: RoundState, *, now: datetime) -> 
     lines = tuple(StageLine(step, _shown_facts(step, facts[step.stage]))
                   for step in timeline(status, position.stage))
     reviewable = tuple(exam for exam, p in publications.items()
-                       if exam in published and now <= p.review_until and getattr(result, exam) is not None)
+                       if review_refusal(p, now) is None and getattr(result, exam) is not None)
     return ProgressPage(
         candidate=candidate, round=round_, status=status, out=is_out(status, position.stage),
         awaiting_endorsement=awaits_endorsement(status, position.stage), lines=lines,
@@ -122,11 +129,6 @@ def _shown_facts(step: TimelineStep, facts: list[Fact]) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
-def _within(moment: datetime, opens: date | None, closes: date | None) -> bool:
-    day = moment.astimezone(TIMEZONE).date()
-    return opens is not None and closes is not None and opens <= day <= closes
-
-
 def _letter(candidate: Candidate) -> StoredFile | None:
     endorsement = candidate.endorsement  # type: ignore[attr-defined]
     return None if endorsement is None else endorsement.letter
@@ -140,7 +142,8 @@ def _facts(candidate: Candidate, state: RoundState, result: CandidateResult, vis
     facts: dict[Stage, list[Fact]] = {stage: [] for stage in Stage}
     if round_.registration_opens and round_.registration_closes:
         facts[Stage.REGISTRATION].append(Fact("window", (round_.registration_opens, round_.registration_closes)))
-    if _within(candidate.created_at, round_.registration_opens, round_.registration_closes):
+    if is_registration_open(round_.registration_opens, round_.registration_closes,
+                            candidate.created_at.astimezone(TIMEZONE).date()):
         # an imported registration's row date is the import's, not the registration's
         facts[Stage.REGISTRATION].append(Fact("registered_on", candidate.created_at))
     endorsement = candidate.endorsement  # type: ignore[attr-defined]

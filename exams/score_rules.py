@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from exams.rules import N_, ExamsError
 from selection.pipeline import STAGE_ORDER, Stage, Status
@@ -25,6 +25,16 @@ class ScoresRefused(ExamsError):
         super().__init__(message % {key: str(value) for key, value in params.items()})
         self.message = message
         self.params = params
+
+
+class Scheduled(Protocol):
+    """An exam's publication time and review end: a `Window`, or the stored publication itself."""
+
+    @property
+    def publish_at(self) -> datetime: ...
+
+    @property
+    def review_until(self) -> datetime: ...
 
 
 @dataclass(frozen=True)
@@ -64,12 +74,12 @@ def check_window(new: Window, *, current: Window | None, now: datetime) -> None:
                                "(it ends at %(until)s)."), until=current.review_until)
 
 
-def is_published(window: Window | None, now: datetime) -> bool:
+def is_published(window: Scheduled | None, now: datetime) -> bool:
     """Scores show to candidates and the public from the publication time on; never without one."""
     return window is not None and window.publish_at <= now
 
 
-def review_refusal(window: Window | None, now: datetime) -> ScoresRefused | None:
+def review_refusal(window: Scheduled | None, now: datetime) -> ScoresRefused | None:
     """Why a score review (成绩复核) cannot be asked at `now`, or None: only from publication to the window's end."""
     if window is None:
         return ScoresRefused(N_("The scores of this exam are not published yet; a review can be asked once "

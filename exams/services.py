@@ -18,11 +18,29 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from exams.models import ExamAbsence, ExamKind, InterviewScore, QualificationReview, ReviewDecision, WrittenScore
-from exams.rules import (
-    N_, Applicant, CheckOutcome, EntryError, ExamsError, InterviewEntry, Requirements, WrittenEntry, can_pass_review,
-    interview_entry, qualification_checks, written_entry,
+from exams.models import (
+    ExamAbsence,
+    ExamKind,
+    InterviewScore,
+    QualificationReview,
+    ReviewDecision,
+    WrittenScore,
 )
+from exams.rules import (
+    N_,
+    Applicant,
+    CheckOutcome,
+    EntryError,
+    ExamsError,
+    InterviewEntry,
+    Requirements,
+    WrittenEntry,
+    can_pass_review,
+    interview_entry,
+    qualification_checks,
+    written_entry,
+)
+from exams.score_rules import is_published
 from selection.audit import record_audit
 from selection.crypto import blind_index
 from selection.extensions import db
@@ -30,7 +48,12 @@ from selection.models import Candidate, Person, Position, Round, User, utcnow
 from selection.pipeline import Stage, Status
 from selection.record.engine import Results
 from selection.record.services import RoundState, refresh_statuses, round_state
-from selection.rules import Settings, mask_id_number, normalize_id_number, resolve_settings
+from selection.rules import (
+    Settings,
+    mask_id_number,
+    normalize_id_number,
+    resolve_settings,
+)
 from selection.services import ID_NUMBER, claim_version, require_stage, reveal_id_number
 
 #: examiner columns an interview sheet may have (考官1 … 考官20)
@@ -154,7 +177,7 @@ def published_exams(round_: Round, now: datetime) -> frozenset[ExamKind]:
 
     An exam with no publication time set stays hidden: publishing is a deliberate act.
     """
-    return frozenset(p.exam for p in round_.score_publications if p.publish_at <= now)
+    return frozenset(p.exam for p in round_.score_publications if is_published(p, now))
 
 
 def requirements_of(position: Position) -> Requirements:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from exams.score_rules import exams_taken, status_visible
+from exams.score_rules import exams_taken, is_published, status_visible
 from selection.audit import record_audit
 from selection.clock import now
 from selection.extensions import db
@@ -89,7 +89,7 @@ def _notify(round_: Round, results: Results, changed: list[tuple[Candidate, Stat
     (exams.score_rules.status_visible, exams.score_reviews.publish_scores).
     """
     moment = now()
-    published = {p.exam.value for p in round_.score_publications if p.publish_at <= moment}  # type: ignore[attr-defined]
+    published = {p.exam.value for p in round_.score_publications if is_published(p, moment)}  # type: ignore[attr-defined]
     by_ref = {r.ref: r for r in results.candidates}
     notify_status_changes(round_, [
         (candidate, before) for candidate, before in changed
