@@ -8,7 +8,8 @@ like a round run in the browser: its statuses move with the real date (selection
 
 Positions: P01 ends with an appointee on probation; P02 has a cancellation, a backfill in
 publicity with an open complaint and a cleared candidate; P03 is under inspection; P04 is
-at the written exam; P05 is still at review and recommendation.
+at the written exam; P05 is still at review and recommendation; P06 waits for its
+evaluation ballots and performance records (so an online evaluation ballot can be run).
 
 A second round, `DEMO-OPEN`, is open for registration whenever the demo is loaded: set up
 and published as in the browser, its window around the clock's date, with three positions
@@ -90,10 +91,15 @@ _POSITIONS = [
      "requirements": {"max_age": 45, "min_education": "bachelor"}},
     {"code": "P05", "title": "市交通运输局副局长", "unit": "市交通运输局", "posts": 1,
      "requirements": {"max_age": 40, "min_education": "bachelor", "min_years_in_rank": 2}},
+    {"code": "P06", "title": "市住房和城乡建设局副局长", "unit": "市住房和城乡建设局", "posts": 1,
+     "requirements": {"max_age": 45, "min_education": "bachelor", "min_years_in_rank": 1}},
 ]
 
 #: how far each position has come, in candidates per position
-_SIZES = {"P01": 7, "P02": 9, "P03": 9, "P04": 7, "P05": 6}
+_SIZES = {"P01": 7, "P02": 9, "P03": 9, "P04": 7, "P05": 6, "P06": 6}
+#: positions whose candidates draw from a random stream of their own, so that adding one
+#: leaves every earlier candidate and score of the demo as it was
+_OWN_STREAM = {"P06": 20261121}
 
 
 def _id_number(rng: random.Random, birth: date, sex: str) -> str:
@@ -149,8 +155,9 @@ def demo_record() -> dict[str, Any]:
     for position in _POSITIONS:
         code = position["code"]
         by_position[code] = []
+        stream = random.Random(_OWN_STREAM[code]) if code in _OWN_STREAM else rng
         for i in range(_SIZES[code]):
-            c = _candidate(rng, f"C{len(candidates) + 1:03d}", code, i)
+            c = _candidate(stream, f"C{len(candidates) + 1:03d}", code, i)
             candidates.append(c)
             by_position[code].append(c)
 
@@ -182,6 +189,11 @@ def demo_record() -> dict[str, Any]:
     p05[4]["review"] = {"decision": "pass"}
     p05[4]["recommendation"] = {"yes": 41, "no": 6, "abstain": 3}
     p05[5]["review"] = {"decision": "fail", "reason": "任现职级年限不足"}
+    # P06: interviewed; the evaluation ballots (民主测评) and performance records are still to come
+    p06_stream = random.Random(_OWN_STREAM["P06"] + 1)
+    for i, c in enumerate(by_position["P06"]):
+        _through_evaluation(c, p06_stream, i)
+        del c["evaluation"], c["performance"]
 
     p01, p02 = by_position["P01"], by_position["P02"]
     # 11 ballots: P01 8 to 3; P02 C008 7, C009 9, C010 6 — all three above half of 11

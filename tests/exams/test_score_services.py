@@ -89,7 +89,7 @@ def test_search_registrations_by_name_unit_position_and_status(db: SQLAlchemy, d
     everyone = services.search_registrations(demo)
     c030 = _candidate(db, demo, "C030")
 
-    assert len(everyone) == 38
+    assert len(everyone) == 44  # the demo round's candidates, C001–C044
     assert [r.candidate.ref for r in services.search_registrations(demo, query=c030.name[1:])] \
         == [c.ref for c in demo.candidates if c030.name[1:] in c.name]
     assert {r.candidate.unit for r in services.search_registrations(demo, query="卫生健康")} == {"市卫生健康委员会"}

@@ -135,7 +135,7 @@ def test_registrations_list_shows_everyone_masked_with_the_status_in_words(admin
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "报名信息" in page
-    assert "共显示38条报名信息" in _text(response)
+    assert "共显示44条报名信息" in _text(response)
     assert number not in page and number[:3] + "*" * 11 + number[-4:] in page
     assert "淘汰:所在单位未同意报考" in _row(response, "C033")
     assert c030.name in _row(response, "C030")

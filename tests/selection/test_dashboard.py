@@ -20,18 +20,19 @@ from selection.record.engine import COMPLAINT_OVERDUE, PROBATION_DUE_SOON, Candi
 from selection.record.parse import parse_record
 from selection.record.store import store_record
 
-# The demo round at 2026-11-20 (selection/record/demo.py), counted by hand from its 38 candidates:
-#   registered       38  everyone
-#   qualified        34  less C033 (not endorsed), C034 (age), C036 (review pending), C038 (review failed)
-#   recommended      31  less C035 (tally pending), C031 and C032 (below the threshold)
-#   interview list   15  P01 C001–C003, P02 C008–C013, P03 C017–C022 (3 + 6 + 6); P04 and P05 have none yet
-#   interviewed      15  nobody on a list was absent (P02's absentee, C016, was not on the list)
+# The demo round at 2026-11-20 (selection/record/demo.py), counted by hand from its 44 candidates:
+#   registered       44  everyone
+#   qualified        40  less C033 (not endorsed), C034 (age), C036 (review pending), C038 (review failed)
+#   recommended      37  less C035 (tally pending), C031 and C032 (below the threshold)
+#   interview list   18  P01 C001–C003, P02 C008–C013, P03 C017–C022, P06 C039–C041 (3 + 6 + 6 + 3);
+#                        P04 and P05 have none yet
+#   interviewed      18  nobody on a list was absent (P02's absentee, C016, was not on the list)
 #   inspection list  10  P01 C001–C002, P02 C008–C011, P03 C017, C018, C020, C021 (C019 vetoed)
 #   inspected         8  P01 2, P02 4, P03 C017 and C018 (C020 and C021 still to inspect)
 #   vote list         5  P01 C001–C002, P02 C008–C010 (C011 not on it)
 #   elected           4  C001, C008 (later cancelled), C009, C010 (backfill)
 #   appointed         1  C001, on probation
-DEMO_FUNNEL = [38, 34, 31, 15, 15, 10, 8, 5, 4, 1]
+DEMO_FUNNEL = [44, 40, 37, 18, 18, 10, 8, 5, 4, 1]
 
 
 def demo_results() -> Results:
@@ -142,8 +143,8 @@ def test_dashboard_deadline_panel_names_who_and_when(admin_client: FlaskClient, 
 def test_dashboard_draws_three_histograms_per_position(admin_client: FlaskClient, demo: Round) -> None:
     page = admin_client.get(f"/rounds/{DEMO_CODE}/dashboard").get_data(as_text=True)
 
-    # the funnel plus written, interview and total for each of the five positions
-    assert page.count("<svg ") == 1 + 3 * 5
+    # the funnel plus written, interview and total for each of the six positions
+    assert page.count("<svg ") == 1 + 3 * 6
     assert "<style" not in page and "<script" not in page and " style=" not in page
     # P05 has no score yet
     assert "暂无成绩" in page

@@ -42,7 +42,7 @@ def test_demo_load_stores_the_round_and_every_role(app: Flask, runner: FlaskCliR
         stages = {p.code: p.stage for p in db.session.scalars(select(Position).where(Position.round_id == round_.id))}
         roles = {u.role for u in db.session.scalars(select(User))}
     assert stages == {"P01": Stage.PROBATION, "P02": Stage.PUBLICITY, "P03": Stage.INSPECTION,
-                      "P04": Stage.WRITTEN, "P05": Stage.RECOMMENDATION}
+                      "P04": Stage.WRITTEN, "P05": Stage.RECOMMENDATION, "P06": Stage.EVALUATION}
     assert roles == {role for role, _name in DEMO_ACCOUNTS.values()}
 
 
