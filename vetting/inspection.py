@@ -332,3 +332,27 @@ def change_team_leader(team: InspectionTeam, leader: User, *, actor: str) -> Ins
     record_audit("round.inspection_team_leader", actor=actor, subject=f"team:{team.round.code}/{team.id}",
                  round_id=team.round_id, before={"leader": before}, after={"leader": leader.username})
     return team
+
+
+# --- what the inspector's pages show ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    """A candidate in scope and how far the team's draft has come."""
+
+    candidate: Candidate
+    #: keys the draft still lacks (every key when there is no draft yet)
+    gaps: list[str]
+
+    @property
+    def started(self) -> bool:
+        return self.candidate.inspection_draft is not None
+
+    @property
+    def complete(self) -> bool:
+        return not self.gaps
+
+
+def draft_rows(candidates: Sequence[Candidate]) -> list[DraftRow]:
+    return [DraftRow(c, draft_gaps(draft_findings(c))) for c in candidates]
