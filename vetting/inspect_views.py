@@ -165,8 +165,9 @@ def declare_conflict(code: str, position: str) -> ResponseReturnValue:
     found = _position(code, position)
     form = _conflict_form(found)
     chosen = next((c for c in found.candidates if c.ref == form.candidate.data), None)
-    _save(form, lambda: inspection.declare_conflict(chosen, user=signed_in_user(), reason=form.reason.data,  # type: ignore[arg-type]
-                                                    note=form.note.data or "", today=today()),
+    _save(form, lambda: inspection.declare_conflict(
+        chosen, user=signed_in_user(), reason=form.reason.data, note=form.note.data or "",  # type: ignore[arg-type]
+        today=today()),
           _("Your conflict of interest is on record; you will not see this candidate's records."))
     return redirect(url_for(".list_conflicts", code=code, position=position))
 

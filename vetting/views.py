@@ -339,7 +339,8 @@ def change_team_leader(code: str, team_id: int) -> ResponseReturnValue:
 
 def _leader_form() -> LeaderForm:
     form = LeaderForm()
-    form.leader.choices = [SelectChoice(u.id, f"{u.display_name} ({u.username})") for u in services.inspector_accounts()]
+    form.leader.choices = [SelectChoice(u.id, f"{u.display_name} ({u.username})")
+                           for u in services.inspector_accounts()]
     return form
 
 

@@ -15,7 +15,7 @@ from flask_sqlalchemy import SQLAlchemy
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from selection.models import Candidate, Position, Role, Round, User
+from selection.models import Candidate, Position, Role, User
 from selection.record.demo import demo_record
 from selection.record.engine import compute
 from selection.record.parse import parse_record
@@ -59,7 +59,8 @@ def world(db: SQLAlchemy, create_account: Callable[..., User]) -> dict[str, Any]
 
 def _secrets(world: dict[str, Any]) -> list[str]:
     """ID and phone numbers of everyone, and every score, total and rank figure of P03's candidates."""
-    found = [c["id_number"] for c in world["record"]["candidates"]] + [c["phone"] for c in world["record"]["candidates"]]
+    people = world["record"]["candidates"]
+    found = [c["id_number"] for c in people] + [c["phone"] for c in people]
     for result in round_results(world["round"], today=DAY).candidates:
         for value in (result.written, result.interview, result.evaluation, result.performance, result.total):
             if value is not None:

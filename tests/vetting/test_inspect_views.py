@@ -130,7 +130,8 @@ def test_leader_submits_and_the_admin_entry_is_locked(client: FlaskClient, login
 
 
 def test_drafts_refused_before_the_notice(client: FlaskClient, login_as: Login, db: SQLAlchemy,
-                                          store_demo: Callable[..., Round], create_account: Callable[..., User]) -> None:
+                                          store_demo: Callable[..., Round],
+                                          create_account: Callable[..., User]) -> None:
     round_ = store_demo(p03_at_inspection_notice)
     lead = create_account(Role.INSPECTOR, "insp-lead")
     services.create_inspection_team(round_, name="第一考察组", leader=lead, members=[],
