@@ -206,7 +206,9 @@ def submit_inspection(code: str, position: str) -> ResponseReturnValue:
 def export_records(code: str, position: str) -> ResponseReturnValue:
     found = _position(code, position)
     visible = inspection.visible_candidates(signed_in_user(), today=today(), position=found)
-    data = export_xlsx([Sheet(f"{found.code} {_('Inspection')}", _export_headers(), [_export_row(c) for c in visible])])
+    drafting = _assignment(found).drafting
+    rows = [_export_row(c, drafting) for c in visible]
+    data = export_xlsx([Sheet(f"{found.code} {_('Inspection')}", _export_headers(), rows)])
     response = current_app.response_class(data, mimetype=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="inspection-{found.round.code}-{found.code}.xlsx"'
     return response
@@ -219,9 +221,9 @@ def _export_headers() -> list[str]:
             *qualities, str(labels.FINDING_LABELS["fit"]), _("Conclusion"), _("Inspection rank")]
 
 
-def _export_row(c: Candidate) -> list[object]:
-    """The team's record once submitted, else its draft: never an ID or phone number, a score or an exam rank."""
-    record = c.inspection_record if c.position.inspection_submission else None
+def _export_row(c: Candidate, drafting: bool) -> list[object]:
+    """The team's draft while it drafts, else the record: never an ID or phone number, a score or an exam rank."""
+    record = None if drafting else c.inspection_record
     found = dict(record.findings) if record else inspection.draft_findings(c)
     grades = [v for q in INSPECTION_QUALITIES for v in (found.get(grade_key(q), ""), found.get(q, ""))]
     return [c.ref, c.name, str(labels.SEX_LABELS[c.sex.value]), c.birth_date,

@@ -80,6 +80,13 @@ class Assignment:
     def submission(self) -> InspectionSubmission | None:
         return self.position.inspection_submission
 
+    @property
+    def drafting(self) -> bool:
+        """Whether the team still writes drafts: notice published, nothing submitted, inspection not closed."""
+        order = list(Stage)
+        return (self.noticed and self.submission is None
+                and order.index(self.position.stage) <= order.index(Stage.INSPECTION))
+
 
 def assignments(user: User, *, today: dt.date, position: Position | None = None) -> list[Assignment]:
     """Every position the teams of `user` inspect (only `position`, if given and assigned)."""

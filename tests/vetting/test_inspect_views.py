@@ -7,11 +7,13 @@ import io
 from collections.abc import Callable
 
 import pytest
-from flask.testing import FlaskClient
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_sqlalchemy import SQLAlchemy
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from selection.extensions import db as db_ext
 from selection.models import Role, Round, User
 from selection.pipeline import Status
 from vetting import services
@@ -160,3 +162,19 @@ def test_admin_team_page_shows_conflicts_and_changes_the_leader(client: FlaskCli
     assert "表亲" in page and "王组长" in page and candidate(db, team.round, "C018").name in page
     db.session.refresh(team)
     assert team.leader.username == "insp-member"
+
+
+def test_demo_inspector_leads_the_p03_team(app: Flask, runner: FlaskCliRunner, client: FlaskClient,
+                                           login_as: Login) -> None:
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        inspector = _user(db_ext, "demo-inspector")
+        browser = login_as(client, inspector)
+
+    pages = [browser.get(url) for url in ("/inspect", P03, f"{P03}/candidates/C017", f"{P03}/conflicts",
+                                          f"{P03}/submission", f"{P03}/export.xlsx")]
+    closed = browser.get("/inspect/DEMO-2026/P01")
+
+    assert [p.status_code for p in pages] == [200] * 6 and closed.status_code == 404
+    assert "第一考察组" in pages[0].get_data(as_text=True) and "提交考察组意见" in pages[4].get_data(as_text=True)
+    assert ">考察</a>" in pages[0].get_data(as_text=True)  # the menu link
