@@ -115,6 +115,12 @@ class TeamForm(FlaskForm):
     positions = MultiCheckboxField(_l("Positions inspected"), coerce=int)
 
 
+class LeaderForm(FlaskForm):
+    """Another leader for a team (the admin's choice among the inspector accounts)."""
+
+    leader = SelectField(_l("New leader"), coerce=int, validators=[InputRequired()])
+
+
 class InspectionRecordForm(FlaskForm):
     de = TextAreaField(_l("Integrity"), validators=[DataRequired(), Length(max=2000)])
     neng = TextAreaField(_l("Ability"), validators=[DataRequired(), Length(max=2000)])

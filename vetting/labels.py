@@ -69,3 +69,20 @@ LIST_REASON_LABELS: Mapping[str, LazyString] = MappingProxyType({
     "vetoed": _l("Out: vetoed"),
     "inspection_unqualified": _l("Out: inspection conclusion unqualified"),
 })
+
+#: why an inspector stands aside from a candidate (回避)
+CONFLICT_REASON_LABELS: Mapping[str, LazyString] = MappingProxyType({
+    "same_unit": _l("Same unit"),
+    "kinship": _l("Kinship"),
+    "other": _l("Other"),
+})
+
+#: what an inspector sees of a candidate: sex and education in words (the msgids of the exams screens)
+SEX_LABELS: Mapping[str, LazyString] = MappingProxyType({"male": _l("Male"), "female": _l("Female")})
+EDUCATION_LABELS: Mapping[str, LazyString] = MappingProxyType({
+    "high_school": _l("High school"),
+    "associate": _l("Associate degree"),
+    "bachelor": _l("Bachelor's degree"),
+    "master": _l("Master's degree"),
+    "doctor": _l("Doctorate"),
+})

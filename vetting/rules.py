@@ -14,6 +14,7 @@ from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from types import MappingProxyType
 from typing import TypeVar
 
 from selection.pipeline import Status
@@ -275,6 +276,49 @@ def check_inspection_ranks(ranks: Mapping[str, int], inspected: int) -> None:
     for rank, refs in sorted(holders.items()):
         if len(refs) > 1:
             raise RankShared(f"rank {rank} is given to {', '.join(refs)}", rank=rank, inspected=inspected, refs=refs)
+
+
+#: The grades of each quality on an inspection record (考察等次), best first: form code → the term
+#: kept in the findings, where the round record keeps free text.
+INSPECTION_GRADES: Mapping[str, str] = MappingProxyType({
+    "good": "好",
+    "fairly_good": "较好",
+    "average": "一般",
+    "poor": "差",
+})
+#: the qualities an inspection team grades: 德、能、勤、绩、廉 (fit for the post is text only)
+INSPECTION_QUALITIES = INSPECTION_FINDINGS[:5]
+
+
+def grade_key(quality: str) -> str:
+    """Where a quality's grade is kept in the findings: 德 → 德等次."""
+    return f"{quality}等次"
+
+
+#: every key of a complete inspection draft: the six texts and the five grades
+DRAFT_KEYS = INSPECTION_FINDINGS + tuple(grade_key(q) for q in INSPECTION_QUALITIES)
+
+
+def draft_gaps(findings: Mapping[str, object]) -> list[str]:
+    """The keys of a team's inspection draft (考察记录草稿) still missing, in `DRAFT_KEYS` order.
+
+    A draft is complete when 德、能、勤、绩、廉 each have a text and a grade among 好 / 较好 /
+    一般 / 差, and fit for the post has a text (RULES.md §7).
+    """
+    grades = set(INSPECTION_GRADES.values())
+    gaps = []
+    for key in DRAFT_KEYS:
+        value = findings.get(key)
+        text = value.strip() if isinstance(value, str) else ""
+        if not text or (key not in INSPECTION_FINDINGS and text not in grades):
+            gaps.append(key)
+    return gaps
+
+
+def matches_name(name: str, query: str) -> bool:
+    """A search within an inspector's scope: the query, blank ignored, appears in the name."""
+    wanted = "".join(query.split()).casefold()
+    return wanted in "".join(name.split()).casefold()
 
 
 # --- committee vote (差额票决, RULES.md §8) ---------------------------------------------

@@ -20,6 +20,7 @@ from flask_babel import LazyString
 from sqlalchemy import select
 
 from selection.audit import record_audit
+from selection.clock import TIMEZONE
 from selection.extensions import db
 from selection.i18n import _l
 from selection.labels import STATUS_LABELS
@@ -64,6 +65,10 @@ class Refused(VettingError):
 
 class NoticeNotPublished(Refused):
     """Inspection results before the inspection notice (考察预告) is published."""
+
+
+class InspectionLocked(Refused):
+    """A change to a position's inspection records after its team's leader submitted them."""
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -403,6 +408,15 @@ def _require_notice(position: Position) -> None:
         raise NoticeNotPublished(_l("Inspection records cannot be entered before the inspection notice is published."))
 
 
+def require_unlocked(position: Position) -> None:
+    """Refuse any change to the position's inspection records once its team has submitted them."""
+    submission = position.inspection_submission
+    if submission is not None:
+        raise InspectionLocked(_l("The inspection of %(position)s was submitted by its team on %(date)s; "
+                                  "the inspection records are locked.", position=position.code,
+                                  date=submission.submitted_at.astimezone(TIMEZONE).date().isoformat()))
+
+
 def _inspection_list(position: Position, results: Results) -> list[str]:
     return _position_result(results, position.code).inspection_list or []
 
@@ -412,7 +426,8 @@ def _other_ranks(position: Position, listed: Sequence[str], candidate: Candidate
             if c is not candidate and c.ref in listed and c.inspection_record is not None}
 
 
-def _check_ranks(ranks: Mapping[str, int], inspected: int) -> None:
+def check_ranks(ranks: Mapping[str, int], inspected: int) -> None:
+    """Refuse inspection ranks that are outside 1..n or shared, saying which."""
     try:
         check_inspection_ranks(ranks, inspected)
     except RankOutOfRange as error:
@@ -435,6 +450,7 @@ def enter_inspection_record(candidate: Candidate, *, findings: Mapping[str, str]
     position = candidate.position
     require_stage(position, Stage.INSPECTION)
     _require_notice(position)
+    require_unlocked(position)
     claim_version(candidate, seen_version)
     results = round_results(candidate.round, today=today)
     listed = _inspection_list(position, results)
@@ -447,18 +463,29 @@ def enter_inspection_record(candidate: Candidate, *, findings: Mapping[str, str]
                          "honesty and fit for the post."))
     if conclusion not in {c.value for c in InspectionConclusion}:
         raise Refused(_l("The conclusion is qualified or unqualified."))
-    _check_ranks({**_other_ranks(position, listed, candidate), candidate.ref: rank}, len(listed))
+    check_ranks({**_other_ranks(position, listed, candidate), candidate.ref: rank}, len(listed))
+    record = write_inspection_record(candidate, findings=entered, conclusion=InspectionConclusion(conclusion),
+                                     rank=rank, actor=actor)
+    refresh_statuses(candidate.round, actor=actor, today=today)
+    return record
+
+
+def write_inspection_record(candidate: Candidate, *, findings: Mapping[str, str], conclusion: InspectionConclusion,
+                            rank: int, actor: str) -> InspectionRecord:
+    """Store one candidate's inspection record and audit the change, before → after.
+
+    The callers (the admin's paper entry, the team leader's submission in `vetting.inspection`)
+    have checked the stage, the notice, the lock, the version and the ranks; they refresh statuses.
+    """
     record = candidate.inspection_record
     before = _inspection_json(record)
     if record is None:
-        record = InspectionRecord(candidate=candidate, conclusion=InspectionConclusion(conclusion), rank=rank,
-                                  findings=entered)
+        record = InspectionRecord(candidate=candidate, conclusion=conclusion, rank=rank, findings=dict(findings))
         db.session.add(record)
-    record.conclusion, record.rank, record.findings = InspectionConclusion(conclusion), rank, entered
+    record.conclusion, record.rank, record.findings = conclusion, rank, dict(findings)
     after = _inspection_json(record)
     if after != before:
         audit_candidate("candidate.inspection", candidate, actor=actor, before=before, after=after)
-    refresh_statuses(candidate.round, actor=actor, today=today)
     return record
 
 
@@ -467,11 +494,12 @@ def rerank_inspected(position: Position, ranks: Mapping[str, int], seen_versions
     """Change the ranks of records already entered at once (a swap cannot go one record at a time)."""
     require_stage(position, Stage.INSPECTION)
     _require_notice(position)
+    require_unlocked(position)
     listed = _inspection_list(position, round_results(position.round, today=today))
     records = {c.ref: c for c in position.candidates if c.ref in listed and c.inspection_record is not None}
     if set(ranks) - set(records):
         raise Refused(_l("Only candidates whose inspection record is entered can be re-ranked."))
-    _check_ranks({ref: ranks.get(ref, c.inspection_record.rank) for ref, c in records.items()},  # type: ignore[union-attr]
+    check_ranks({ref: ranks.get(ref, c.inspection_record.rank) for ref, c in records.items()},  # type: ignore[union-attr]
                  len(listed))
     moved = []
     for ref, rank in sorted(ranks.items()):

@@ -27,12 +27,12 @@ from selection.rules import DomainError
 from selection.services import StaleEdit
 from selection.spreadsheets import Problem, Sheet, export_xlsx, template_xlsx
 from selection.web import flash_refusal, refusal_message
-from vetting import imports, labels, screens, services
+from vetting import imports, inspection, labels, screens, services
 from vetting.forms import (
     ConfirmImportForm, EndorsementForm, EvaluationTallyForm, InspectionNoticeForm, InspectionRecordForm,
-    PerformanceForm, RecommendationForm, SittingForm, TeamForm, UploadForm, ballot_form, rerank_form,
+    LeaderForm, PerformanceForm, RecommendationForm, SittingForm, TeamForm, UploadForm, ballot_form, rerank_form,
 )
-from vetting.models import CommitteeVote
+from vetting.models import CommitteeVote, InspectionTeam
 from vetting.rules import AWARD_POINTS, BALLOT_GRADES, PENALTY_POINTS
 
 bp = Blueprint("vetting", __name__, url_prefix="/vetting", template_folder="templates")
@@ -305,7 +305,9 @@ def publish_inspection_notice(code: str, position: str) -> ResponseReturnValue:
 def list_teams(code: str) -> ResponseReturnValue:
     round_ = _round(code)
     return render_template("vetting/team_list.html", round=round_, form=_team_form(round_),
-                           teams=round_.inspection_teams)
+                           teams=round_.inspection_teams, leader_form=_leader_form(),
+                           conflicts={t.id: inspection.team_conflicts(t) for t in round_.inspection_teams},
+                           conflict_labels=labels.CONFLICT_REASON_LABELS)
 
 
 @bp.post("/rounds/<code>/teams")
@@ -320,6 +322,26 @@ def create_team(code: str) -> ResponseReturnValue:
         members=[people[i] for i in form.members.data], positions=[positions[i] for i in form.positions.data],
         actor=_actor(), today=today()), _("Inspection team %(name)s formed.", name=form.name.data))
     return redirect(url_for(".list_teams", code=code))
+
+
+@bp.post("/rounds/<code>/teams/<int:team_id>/leader")
+@requires_role(ADMIN)
+def change_team_leader(code: str, team_id: int) -> ResponseReturnValue:
+    round_ = _round(code)
+    team = db.session.get(InspectionTeam, team_id)
+    if team is None or team.round_id != round_.id:
+        abort(404)
+    form, people = _leader_form(), {user.id: user for user in services.inspector_accounts()}
+    _submitted(form, lambda: inspection.change_team_leader(team, people[form.leader.data], actor=_actor()),
+               _("%(team)s has a new leader.", team=team.name))
+    return redirect(url_for(".list_teams", code=code))
+
+
+def _leader_form() -> LeaderForm:
+    form = LeaderForm()
+    form.leader.choices = [SelectChoice(u.id, f"{u.display_name} ({u.username})")
+                           for u in services.inspector_accounts()]
+    return form
 
 
 def _team_form(round_: Round) -> TeamForm:

@@ -7,9 +7,10 @@ anything the rules would not compute. `demo load` then makes it live (`Round.as_
 like a round run in the browser: its statuses move with the real date (selection.clock).
 
 Positions: P01 ends with an appointee on probation; P02 has a cancellation, a backfill in
-publicity with an open complaint and a cleared candidate; P03 is under inspection; P04 is
-at the written exam; P05 is still at review and recommendation; P06 waits for its
-evaluation ballots and performance records (so an online evaluation ballot can be run).
+publicity with an open complaint and a cleared candidate; P03 is under inspection, by a team
+that `demo-inspector` leads; P04 is at the written exam; P05 is still at review and
+recommendation; P06 waits for its evaluation ballots and performance records (so an online
+evaluation ballot can be run).
 
 A second round, `DEMO-OPEN`, is open for registration whenever the demo is loaded: set up
 and published as in the browser, its window around the clock's date, with three positions
@@ -264,11 +265,26 @@ def load_demo(if_empty: bool) -> None:
                 user.person = db.session.scalar(select(Candidate).where(
                     Candidate.round_id == round_.id, Candidate.ref == DEMO_CANDIDATE_REF)).person
             created.append(username)
+    form_demo_team(round_, today=today())
     open_round = load_open_round(today=today())
     db.session.commit()
     click.echo(f"demo: round {DEMO_CODE} loaded with {len(record.candidates)} candidates; "
                f"round {OPEN_CODE} open for registration until {open_round.registration_closes}; "
                f"accounts created: {', '.join(created) or 'none (they exist)'}")
+
+
+#: the demo inspector leads the team inspecting this position (under inspection, notice published)
+DEMO_TEAM_POSITION = "P03"
+
+
+def form_demo_team(round_: Round, *, today: date) -> None:
+    """demo-inspector leads 第一考察组, which inspects P03, as an admin would set it up."""
+    from vetting.services import create_inspection_team
+
+    leader = db.session.scalars(select(User).where(User.username == "demo-inspector")).one()
+    position = next(p for p in round_.positions if p.code == DEMO_TEAM_POSITION)
+    create_inspection_team(round_, name="第一考察组", leader=leader, members=[], positions=[position],
+                           actor="cli:demo load", today=today)
 
 
 #: when the demo round's exam scores were published, and until when reviews could be asked (UTC)

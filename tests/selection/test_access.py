@@ -22,6 +22,7 @@ from selection.auth import PUBLIC, ROLE_COLUMNS, access_matrix, allowed_roles, i
 from selection.extensions import db
 from selection.models import Role, User
 from selection.record.demo import DEMO_ACCOUNTS, DEMO_CANDIDATE_REF, DEMO_CODE
+from vetting.models import InspectionTeam
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +41,8 @@ URL_SAMPLES: dict[str, Any] = {
     "position_code": "P03",
     "ref": DEMO_CANDIDATE_REF,
     "user_id": _user_id("demo-inspector"),
+    # the demo's inspection team (P03, led by demo-inspector)
+    "team_id": lambda: db.session.scalar(select(InspectionTeam.id)),
     # exam logistics (exams/tickets.py): a venue, a room, a ticket number and its signature
     "venue": 1,
     "room": 1,

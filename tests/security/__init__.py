@@ -1,0 +1,1 @@
+"""Probe tests of SECURITY.md, one module per probe."""
