@@ -69,3 +69,11 @@ LIST_REASON_LABELS: Mapping[str, LazyString] = MappingProxyType({
     "vetoed": _l("Out: vetoed"),
     "inspection_unqualified": _l("Out: inspection conclusion unqualified"),
 })
+
+#: for the committee's briefing (the msgids of the exams screens)
+SEX_LABELS: Mapping[str, LazyString] = MappingProxyType({"male": _l("Male"), "female": _l("Female")})
+
+EDUCATION_LABELS: Mapping[str, LazyString] = MappingProxyType({
+    "high_school": _l("High school"), "associate": _l("Associate degree"), "bachelor": _l("Bachelor's degree"),
+    "master": _l("Master's degree"), "doctor": _l("Doctorate"),
+})
