@@ -428,3 +428,24 @@ def test_the_briefing_and_ballot_never_show_a_score(db: SQLAlchemy, p03_at_vote:
         assert [s for s in forbidden if s in html] == []
         assert [w for w in words if w in html] == []
     assert ("Good" if lang == "en" else "好") in pages[0]
+
+
+def test_after_a_tie_the_committee_page_offers_the_revote_of_the_tied_only(
+        db: SQLAlchemy, p03_at_vote: Round, members: list[User], admin_client: FlaskClient) -> None:
+    main = _open(db, p03_at_vote, members)
+    for member, refs in zip(members, TIE, strict=True):
+        _cast(db, main, member, refs)
+    services.close_committee_sitting(main, actor=ADMIN, today=DAY)
+    db.session.commit()
+
+    page = admin_client.get("/vetting/rounds/DEMO-2026/committee?lang=en")
+    form = admin_client.get("/vetting/rounds/DEMO-2026/committee/online?revote=1&lang=en")
+    opened = admin_client.post("/vetting/rounds/DEMO-2026/committee/online", data={
+        "roll": [m.id for m in members], "present": [m.id for m in members], "positions": ["P03"], "revote": "y"})
+
+    assert 'id="revote-P03"' in page.text and "Open the revote" in page.text
+    assert "Open the revote online" in form.text and 'value="P03"' in form.text
+    assert opened.status_code == 302
+    revote = db.session.scalars(select(CommitteeVote).order_by(CommitteeVote.id.desc())).first()
+    assert revote is not None and (revote.kind, revote.online, revote.members) == (VoteKind.REVOTE, True, 7)
+    assert 'id="revote-P03"' not in admin_client.get("/vetting/rounds/DEMO-2026/committee").text  # counting now
