@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from wtforms.fields.choices import SelectChoice
 
 from selection.auth import requires_role, signed_in_user
 from selection.clock import today
-from selection.extensions import db
+from selection.extensions import db, limiter
 from selection.i18n import _
 from selection.models import Role, Round
 from selection.pipeline import PipelineError
@@ -32,6 +32,15 @@ bp = Blueprint("committee", __name__, template_folder="templates")
 ROUND_COMMITTEE = "/vetting/rounds/<code>/committee"
 #: how a refused ballot answers: the ballot page again, with the reason (nothing was stored)
 UNPROCESSABLE = 422
+#: ballot casting is rate-limited (SECURITY.md); a member casts once, so this only slows probing
+BALLOT_LIMIT = "30 per minute"
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Pages with ballots, the briefing and who voted are never cached (SECURITY.md, headers)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.context_processor
@@ -135,6 +144,7 @@ def show_ballot(sitting_id: int) -> ResponseReturnValue:
 
 @bp.post("/committee/sittings/<int:sitting_id>")
 @requires_role(Role.COMMITTEE_MEMBER)
+@limiter.limit(BALLOT_LIMIT, methods=["POST"])
 def cast_ballot(sitting_id: int) -> ResponseReturnValue:
     sitting = _member_sitting(sitting_id)
     codes = [p.code for p in services.sitting_positions(sitting)]

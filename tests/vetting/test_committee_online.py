@@ -353,6 +353,7 @@ def test_a_member_casts_on_the_ballot_page_and_a_bad_ballot_is_refused_there(
     member = login_as(client, members[0])
     listing = member.get("/committee?lang=en")
     assert listing.status_code == 200 and f"/committee/sittings/{sitting.id}" in listing.text
+    assert listing.headers["Cache-Control"] == "no-store"
 
     too_many = member.post(f"/committee/sittings/{sitting.id}?lang=en",
                            data={"sitting": sitting.id, "part_P03": ["C017", "C018", "C020"]})
