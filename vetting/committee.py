@@ -165,6 +165,10 @@ def cast_online_ballot(sitting: CommitteeVote, user: User, choices: Mapping[str,
     two casts at once only one passes), insert the ballot (no voter, no time, a random key),
     and rewrite the sitting's ballots in key order.
     """
+    # Casts into one sitting take turns (PostgreSQL row lock; SQLite has one writer): each rewrites
+    # all the sitting's ballots, and a close committed meanwhile must be seen before the checks.
+    db.session.execute(select(CommitteeVote.id).where(CommitteeVote.id == sitting.id).with_for_update())
+    db.session.refresh(sitting)
     refusal = ballot_refusal(sitting, user)
     if refusal is not None:
         raise refusal

@@ -237,6 +237,43 @@ def test_ten_concurrent_casts_by_one_member_store_one_ballot(app: Flask, db: SQL
     assert db.session.get(CommitteeAttendance, (sitting_id, member_id)).voted  # type: ignore[union-attr]
 
 
+@pytest.mark.db
+def test_members_casting_at_once_each_get_their_ballot_in(app: Flask, db: SQLAlchemy, p03_at_vote: Round,
+                                                          members: list[User], database_backend: str) -> None:
+    if database_backend != "postgresql":
+        pytest.skip("SQLite has one writer: casts cannot overlap there")
+    sitting_id = _open(db, p03_at_vote, members).id
+    member_ids = [m.id for m in members]
+    outcomes: list[str] = []
+    start = threading.Barrier(len(member_ids))
+
+    def cast(member_id: int) -> None:
+        with app.app_context():
+            session = db.session
+            sitting, member = session.get(CommitteeVote, sitting_id), session.get(User, member_id)
+            start.wait()
+            try:
+                committee.cast_online_ballot(sitting, member, {"P03": ["C018"]}, today=DAY)  # type: ignore[arg-type]
+                session.commit()
+                outcomes.append("cast")
+            except Exception as error:  # noqa: BLE001 - any failure is what this test is about
+                session.rollback()
+                outcomes.append(repr(error))
+            finally:
+                session.remove()
+
+    threads = [threading.Thread(target=cast, args=(i,)) for i in member_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert outcomes == ["cast"] * 7
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(CommitteeBallot)
+                             .where(CommitteeBallot.vote_id == sitting_id)) == 7
+
+
 # --- close, tie, revote, results ------------------------------------------------------------------
 
 
