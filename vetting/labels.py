@@ -77,7 +77,8 @@ CONFLICT_REASON_LABELS: Mapping[str, LazyString] = MappingProxyType({
     "other": _l("Other"),
 })
 
-#: what an inspector sees of a candidate: sex and education in words (the msgids of the exams screens)
+#: what inspectors and the committee's briefing show of a candidate: sex and education in words
+#: (the msgids of the exams screens)
 SEX_LABELS: Mapping[str, LazyString] = MappingProxyType({"male": _l("Male"), "female": _l("Female")})
 EDUCATION_LABELS: Mapping[str, LazyString] = MappingProxyType({
     "high_school": _l("High school"),

@@ -297,7 +297,7 @@ def committee_page(round_: Round, *, today: dt.date) -> CommitteePage:
                                     quorum, len(sitting.ballots), validity, sitting.closed_at is not None))
     latest = sittings[-1] if sittings else None
     taking = latest if latest is not None and not latest.counted and latest.quorum and latest.positions is not None \
-        and all(p.stage is Stage.COMMITTEE_VOTE for p in latest.positions) else None
+        and not latest.sitting.online and all(p.stage is Stage.COMMITTEE_VOTE for p in latest.positions) else None
     counting = latest if latest is not None and not latest.counted else None
     parts = [] if taking is None else [
         BallotPart(p, [c for c in p.candidates if c.ref in (outcome[p.code].vote_list or [])])

@@ -590,6 +590,8 @@ def cast_paper_ballot(sitting: CommitteeVote, choices: Mapping[str, Sequence[str
     and the audit trail records only that a ballot was entered, never what it says.
     """
     round_ = sitting.round
+    if sitting.online:
+        raise Refused(_l("Members cast this sitting's ballots from their own accounts; no paper ballot is entered."))
     if sitting.closed_at is not None:
         raise Refused(_l("This sitting's count is closed; no ballot can be added."))
     if sittings_of(round_)[-1] is not sitting:

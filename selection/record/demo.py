@@ -45,6 +45,14 @@ DEMO_ACCOUNTS: dict[str, tuple[Role, str]] = {
     "demo-supervision": (Role.SUPERVISION, "干部监督科 李静"),
     "demo-inspector": (Role.INSPECTOR, "考察组 王强"),
     "demo-committee": (Role.COMMITTEE_MEMBER, "常委 赵刚"),
+    # six more members, so that an online committee sitting (网上票决) has a roll of seven and
+    # can reach its quorum of two thirds (RULES.md §8)
+    "demo-committee-2": (Role.COMMITTEE_MEMBER, "常委 钱立"),
+    "demo-committee-3": (Role.COMMITTEE_MEMBER, "常委 孙红"),
+    "demo-committee-4": (Role.COMMITTEE_MEMBER, "常委 李文"),
+    "demo-committee-5": (Role.COMMITTEE_MEMBER, "常委 周敏"),
+    "demo-committee-6": (Role.COMMITTEE_MEMBER, "常委 吴昊"),
+    "demo-committee-7": (Role.COMMITTEE_MEMBER, "常委 郑洁"),
     "demo-candidate": (Role.CANDIDATE, "考生 陈晓燕"),
 }
 

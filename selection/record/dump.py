@@ -74,7 +74,7 @@ def dump_record(record: model.RoundRecord) -> dict[str, Any]:
                           "requirements": requirements})
     sittings = [_sitting(c) for c in record.committees]
     committee_part: dict[str, Any] = {"committee": None}
-    if len(record.committees) > 1 or any(c.positions is not None for c in record.committees):
+    if len(record.committees) > 1 or any(c.positions is not None or c.revote for c in record.committees):
         committee_part = {"committee": None, "committees": sittings}
     elif sittings:
         committee_part = {"committee": sittings[0]}
@@ -96,6 +96,8 @@ def _sitting(c: model.Committee) -> dict[str, Any]:
     sitting: dict[str, Any] = {"members": c.members, "present": c.present, "ballots": ballots}
     if c.positions is not None:
         sitting["positions"] = list(c.positions)
+    if c.revote:
+        sitting["revote"] = True
     return sitting
 
 

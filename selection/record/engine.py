@@ -19,7 +19,7 @@ from publicity.rules import (
     probation_end, probation_status, publicity_end, publicity_status,
 )
 from selection.pipeline import Status
-from selection.record.model import Appointment, Candidate, RoundRecord
+from selection.record.model import Appointment, Candidate, Committee, RoundRecord
 from selection.record.parse import RecordError
 from selection.rules import exact_percent, list_size
 from vetting.rules import (
@@ -288,11 +288,15 @@ def _committee_vote(state: _Round) -> None:
 
     A sitting votes on the positions it names, or, naming none, on every position with a
     vote list that no earlier sitting decided. A position decided by a valid vote cannot be
-    voted on again; after a sitting without quorum (or with too many ballots) it can.
+    voted on again; after a sitting without quorum (or with too many ballots) it can. A tie
+    is decided only by a revote sitting (`_revote`).
     """
     for index, sitting in enumerate(state.record.committees):
         where = f"committees[{index}]"  # only sittings that name positions are located, and those are a list
         validity = vote_validity(sitting.members, sitting.present, len(sitting.ballots))
+        if sitting.revote:
+            _revote(state, sitting, validity, where)
+            continue
         for position in state.record.positions:
             out = state.positions[position.code]
             named = sitting.positions is not None and position.code in sitting.positions
@@ -315,6 +319,36 @@ def _committee_vote(state: _Round) -> None:
                 result.approvals = count
                 result.status = (Status.ELECTED if ref in outcome.elected
                                  else Status.TIE_REVOTE if ref in outcome.tie_revote else Status.NOT_ELECTED)
+
+
+def _revote(state: _Round, sitting: Committee, validity: str, where: str) -> None:
+    """A revote (再次票决) among each named position's tied candidates, for the seats still open.
+
+    Its vote list is the tie, its seats are posts − elected; a ballot part naming anyone else or
+    more than the seats is invalid for that position. Elected: 2 × approvals > M of this sitting,
+    in approvals order up to the seats, with the same tie rule (a new tie is revoted again).
+    A revote without quorum or with too many ballots changes nothing: the tie stays, and so does
+    the main vote's `vote_status`. `approvals` stays the main vote's count, so backfill keeps
+    comparing the numbers of one sitting (with that sitting's M).
+    """
+    for code in sitting.positions or ():
+        out = state.positions[code]
+        if out.vote_list is None:
+            state.problems.append(f"{where}.positions: {code} has no vote list")
+            continue
+        if not out.tie_revote:
+            state.problems.append(f"{where}.positions: {code} has no tie to revote")
+            continue
+        if validity != VOTE_OK:
+            continue
+        tied, elected = out.tie_revote, out.elected or []
+        seats = state.position_of[code].posts - len(elected)
+        counts = approvals((b.get(code, []) for b in sitting.ballots), tied, seats)
+        outcome = election(counts, seats, sitting.members)
+        out.elected, out.tie_revote = sorted(elected + outcome.elected), outcome.tie_revote
+        for ref in tied:
+            state.results[ref].status = (Status.ELECTED if ref in outcome.elected
+                                         else Status.TIE_REVOTE if ref in outcome.tie_revote else Status.NOT_ELECTED)
 
 
 def _after_the_vote(state: _Round) -> None:

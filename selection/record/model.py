@@ -122,12 +122,16 @@ class InspectionNotice:
 class Committee:
     """A sitting of the committee (差额票决): members (M), members present, the ballots as cast
     (position → refs), and the positions it votes on (None: every position with a vote list
-    that no earlier sitting decided)."""
+    that no earlier sitting decided).
+
+    A revote sitting (`revote`) names its positions and votes only among each one's tied
+    candidates, for the seats the tie left open (RULES.md §8)."""
 
     members: int
     present: int
     ballots: tuple[Mapping[str, object], ...] = ()
     positions: tuple[str, ...] | None = None
+    revote: bool = False
 
 
 @dataclass(frozen=True)

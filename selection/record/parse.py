@@ -539,9 +539,15 @@ def _committee(r: _Reader, raw: Any, where: str, positions: set[str]) -> model.C
         for index, code in enumerate(voted_on):
             if code not in positions:
                 r.fail(f"{where}.positions[{index}]", f"unknown position {code}")
+    revote = c.get("revote", False)
+    if not isinstance(revote, bool):
+        r.fail(f"{where}.revote", "must be true or false")
+        revote = False
+    if revote and voted_on is None:
+        r.fail(f"{where}.positions", "a revote must name the positions whose tie it decides")
     if members is None or present is None:
         return None
-    return model.Committee(members, present, tuple(ballots), voted_on)
+    return model.Committee(members, present, tuple(ballots), voted_on, revote)
 
 
 def _entries(r: _Reader, top: Mapping[str, Any], key: str, refs: set[str],

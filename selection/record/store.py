@@ -33,7 +33,7 @@ from selection.rules import resolve_settings
 from selection.services import ID_NUMBER, PHONE, person_aad, reveal_id_number, reveal_phone
 from vetting.models import (
     CommitteeBallot, CommitteeVote, Endorsement, EvaluationTally, InspectionNotice, InspectionRecord,
-    PerformanceItem, PerformanceKind, PerformanceRecord, RecommendationTally, new_ballot_id,
+    PerformanceItem, PerformanceKind, PerformanceRecord, RecommendationTally, VoteKind, new_ballot_id,
 )
 from vetting.rules import ballot_tally
 
@@ -215,7 +215,7 @@ def _store_after_vote(record: model.RoundRecord, round_id: int, position_ids: di
         # a sitting in a record was held: it is stored counted (closed), like one closed on screen
         vote = CommitteeVote(round_id=round_id, members=sitting.members, present=sitting.present,
                              positions=None if sitting.positions is None else list(sitting.positions),
-                             closed_at=utcnow())
+                             kind=VoteKind.REVOTE if sitting.revote else VoteKind.MAIN, closed_at=utcnow())
         db.session.add(vote)
         db.session.flush()
         _insert(CommitteeBallot, [{"id": new_ballot_id(), "vote_id": vote.id, "choices": dict(b)}
@@ -421,7 +421,8 @@ def _committees(round_id: int) -> tuple[model.Committee, ...]:
             .where(CommitteeBallot.vote_id.in_([v.id for v in votes]))):
         ballots[vote_id].append(dict(choices))
     return tuple(model.Committee(v.members, v.present, tuple(ballots[v.id]),
-                                 None if v.positions is None else tuple(v.positions)) for v in votes)
+                                 None if v.positions is None else tuple(v.positions), v.kind is VoteKind.REVOTE)
+                 for v in votes)
 
 
 def _after_vote(round_id: int, ref_of: dict[int, str]) -> dict[str, Any]:

@@ -49,6 +49,8 @@ URL_SAMPLES: dict[str, Any] = {
     "number": "GX2600101",
     "signature": "A" * 20,
     "exam": "written",
+    # committee sittings (vetting/committee_views.py): the demo's sitting, held on paper
+    "sitting_id": 1,
     # converters
     "int": 1,
     "string": "x",
