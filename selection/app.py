@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from selection import outbox, public
     from selection.accounts.views import bp as accounts_bp
     from selection.views import bp as selection_bp
+    from vetting.ballot_views import bp as ballots_bp
     from vetting.views import bp as vetting_bp
 
     app.register_blueprint(selection_bp)
@@ -126,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tickets.bp)
     app.register_blueprint(publication.bp)
     app.register_blueprint(vetting_bp)
+    app.register_blueprint(ballots_bp)  # online secret ballots at the units, and `ballots verify`
     app.register_blueprint(publicity_bp)
 
 
