@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from selection.i18n import _l
@@ -12,8 +13,8 @@ from vetting.models import BallotKind
 
 
 class OpenBoxForm(FlaskForm):
-    kind = SelectField(_l("Vote"), choices=[(BallotKind.RECOMMENDATION.value, _l("Recommendation vote")),
-                                            (BallotKind.EVALUATION.value, _l("Evaluation"))],
+    kind = SelectField(_l("Vote"), choices=[SelectChoice(BallotKind.RECOMMENDATION.value, _l("Recommendation vote")),
+                                            SelectChoice(BallotKind.EVALUATION.value, _l("Evaluation ballot"))],
                        validators=[DataRequired()])
     #: choices are the round's units, set by the view
     unit = SelectField(_l("Unit"), validators=[DataRequired()])

@@ -97,7 +97,7 @@ def _slip(canvas: Canvas, x: float, y: float, token: str, url: str, words: SlipW
     # the token in two lines of two groups: readable, and fits beside the code
     parts = printed.split("-")
     half = (len(parts) + 1) // 2
-    canvas.drawString(text_x, qr_top - 9 * mm, "-".join(parts[:half]) + "-")
+    canvas.drawString(text_x, qr_top - 9 * mm, "-".join(parts[:half]))
     canvas.drawString(text_x, qr_top - 14 * mm, "-".join(parts[half:]))
     body = 7.5
     canvas.setFont(name, body)

@@ -16,6 +16,7 @@ import click
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from werkzeug.wrappers import Response
 
 from selection.auth import public, requires_role, signed_in_user
@@ -96,7 +97,7 @@ def list_boxes(code: str) -> ResponseReturnValue:
 
 def _open_form(round_: Round) -> OpenBoxForm:
     form = OpenBoxForm()
-    form.unit.choices = [(unit, unit) for unit in ballots.units_of(round_)]
+    form.unit.choices = [SelectChoice(unit, unit) for unit in ballots.units_of(round_)]
     return form
 
 

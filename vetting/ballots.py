@@ -35,7 +35,7 @@ from selection.extensions import db
 from selection.i18n import _l
 from selection.labels import STATUS_LABELS
 from selection.models import AuditEvent, Candidate, Round, utcnow
-from selection.pipeline import PipelineError, Stage
+from selection.pipeline import PipelineError, Stage, StageNotReached
 from selection.record.services import round_results
 from selection.rules import DomainError
 from selection.services import require_stage
@@ -43,7 +43,7 @@ from vetting import ballot_rules
 from vetting.ballot_rules import BallotError, InvalidBallot, MalformedToken
 from vetting.models import BallotBox, BallotKind, BallotReceipt, BallotToken, UnitBallot
 from vetting.services import (
-    RECOMMENDATION_ENTRANTS, Refused, candidate_result, enter_evaluation_tally, enter_recommendation_tally,
+    N_, RECOMMENDATION_ENTRANTS, Refused, candidate_result, enter_evaluation_tally, enter_recommendation_tally,
     open_ballot_box_of, require_interviewed,
 )
 
@@ -68,10 +68,10 @@ class BallotRefused(Refused):
 
 
 _BALLOT_PROBLEMS = {
-    ballot_rules.MISSING: "Choose an answer for %(ref)s; nothing was cast and your code can still be used.",
-    ballot_rules.UNKNOWN: "%(ref)s is not on this ballot; nothing was cast and your code can still be used.",
-    ballot_rules.NOT_ALLOWED: "The answer for %(ref)s is not one of those offered; nothing was cast and your code "
-                              "can still be used.",
+    ballot_rules.MISSING: N_("Choose an answer for %(ref)s; nothing was cast and your code can still be used."),
+    ballot_rules.UNKNOWN: N_("%(ref)s is not on this ballot; nothing was cast and your code can still be used."),
+    ballot_rules.NOT_ALLOWED: N_("The answer for %(ref)s is not one of those offered; nothing was cast and your "
+                                 "code can still be used."),
 }
 
 
@@ -156,8 +156,9 @@ def open_ballot_box(round_: Round, *, kind: BallotKind, unit: str, actor: str, t
     refusals = {c.ref: eligibility_refusal(c, kind, results) for c in members}
     group = [c for c in members if refusals[c.ref] is None]
     if not group:
-        # the first candidate's reason names the missing step (a stage not reached, a review not passed)
-        raise next(error for error in refusals.values() if error is not None)
+        # say first what is still to be done (a stage to close), then why the others are out
+        errors = [error for error in refusals.values() if error is not None]
+        raise min(errors, key=lambda e: (not isinstance(e, StageNotReached), not isinstance(e, Refused)))
     for candidate in group:
         other = open_ballot_box_of(candidate, kind)
         if other is not None:
