@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from selection import outbox, public
     from selection.accounts.views import bp as accounts_bp
     from selection.views import bp as selection_bp
+    from vetting.ballot_views import bp as ballots_bp
     from vetting.committee_views import bp as committee_bp
     from vetting.inspect_views import bp as inspect_bp
     from vetting.views import bp as vetting_bp
@@ -132,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inspect_bp)
     # the committee members' own pages (差额票决): their sittings, the briefing and the ballot
     app.register_blueprint(committee_bp)
+    app.register_blueprint(ballots_bp)  # online secret ballots at the units, and `ballots verify`
     app.register_blueprint(publicity_bp)
 
 

@@ -79,3 +79,7 @@ SMTP_SENDER = None
 SMS_GATEWAY_URL = None
 #: a secret: set it in instance/config.py or SELECTION_SMS_GATEWAY_TOKEN, never here
 SMS_GATEWAY_TOKEN = None
+
+#: POSTs to the voter's pages of the online ballots per client address (vetting/ballot_views.py):
+#: a meeting's phones often share the venue's one address, so room for a few hundred voters
+BALLOT_LIMIT_PER_CLIENT = "600 per 10 minutes"

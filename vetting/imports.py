@@ -21,10 +21,11 @@ from selection.record.services import refresh_statuses, round_results
 from selection.rules import Settings
 from selection.services import claim_version, require_stage
 from selection.spreadsheets import Column, Problem, read_xlsx, text_cell, whole_number_cell
+from vetting.models import BallotKind
 from vetting.rules import ballot_tally, ballots_from_tally, evaluation_score
 from vetting.services import (
     BALLOT_ORDER, N_, Refused, audit_candidate, candidate_result, checked_tally, find_candidate, require_interviewed,
-    round_settings, store_tally, stored_tally, tally_json,
+    require_no_open_ballot, round_settings, store_tally, stored_tally, tally_json,
 )
 
 #: How long a previewed import may wait for its confirmation.
@@ -164,6 +165,7 @@ def confirm_evaluation_import(position: Position, token: str, *, secret_key: str
         if tally == before:
             unchanged.append(ref)
             continue
+        require_no_open_ballot(candidate, BallotKind.EVALUATION)
         claim_version(candidate, version)
         store_tally(candidate, tally)
         audit_candidate("candidate.evaluation", candidate, actor=actor, before=tally_json(before) if before else None,

@@ -31,8 +31,9 @@ from selection.record.services import refresh_statuses, round_results
 from selection.rules import Settings, resolve_settings
 from selection.services import claim_version, require_stage
 from vetting.models import (
-    CommitteeBallot, CommitteeVote, Endorsement, EvaluationTally, InspectionConclusion, InspectionNotice,
+    BallotBox, BallotKind, CommitteeBallot, CommitteeVote, Endorsement, EvaluationTally, InspectionConclusion, InspectionNotice,
     InspectionRecord, InspectionTeam, PerformanceItem, PerformanceKind, PerformanceRecord, RecommendationTally,
+    ballot_box_candidates,
 )
 from vetting.rules import (
     ANNUAL_POINTS, APPROVED_TWICE, AWARD_POINTS, BALLOT_GRADES, INSPECTION_FINDINGS, NOT_ON_VOTE_LIST,
@@ -138,6 +139,26 @@ def audit_candidate(action: str, candidate: Candidate, *, actor: str, before: An
                  before=before, after=after)
 
 
+def open_ballot_box_of(candidate: Candidate, kind: BallotKind) -> BallotBox | None:
+    """The open online ballot box (网上无记名投票) of `kind` that counts `candidate`, if any."""
+    return db.session.scalar(
+        select(BallotBox).join(ballot_box_candidates, ballot_box_candidates.c.box_id == BallotBox.id)
+        .where(ballot_box_candidates.c.candidate_id == candidate.id, BallotBox.kind == kind,
+               BallotBox.closed_at.is_(None)))
+
+
+def require_no_open_ballot(candidate: Candidate, kind: BallotKind) -> None:
+    """Refuse a tally entered by hand while an online ballot counts the same candidate.
+
+    Closing the box enters its tally through this same service; a hand entry before that would be
+    overwritten, or would overwrite the unit's vote.
+    """
+    box = open_ballot_box_of(candidate, kind)
+    if box is not None:
+        raise Refused(_l("An online ballot for %(ref)s is open (%(unit)s); close it, and its count is entered as "
+                         "the tally, before entering a tally by hand.", ref=candidate.ref, unit=box.unit))
+
+
 # --- endorsement (单位把关, RULES.md §3) -----------------------------------------------------
 
 
@@ -180,6 +201,7 @@ def enter_recommendation_tally(candidate: Candidate, *, yes: int, no: int, absta
                                seen_version: int, actor: str, today: dt.date) -> RecommendationTally:
     """Enter the counted ballots of a qualified candidate's recommendation vote."""
     require_stage(candidate.position, Stage.RECOMMENDATION)
+    require_no_open_ballot(candidate, BallotKind.RECOMMENDATION)
     claim_version(candidate, seen_version)
     status = candidate_result(round_results(candidate.round, today=today), candidate.ref).status
     if status not in RECOMMENDATION_ENTRANTS:
@@ -258,6 +280,7 @@ def enter_evaluation_tally(candidate: Candidate, counts: Mapping[int, int], *, s
                            today: dt.date) -> dict[int, int]:
     """Enter a candidate's evaluation ballots as a count per allowed value; returns the stored tally."""
     require_stage(candidate.position, Stage.EVALUATION)
+    require_no_open_ballot(candidate, BallotKind.EVALUATION)
     claim_version(candidate, seen_version)
     require_interviewed(candidate, round_results(candidate.round, today=today))
     tally = checked_tally(counts, round_settings(candidate.round))

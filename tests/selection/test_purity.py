@@ -13,7 +13,7 @@ PURE_MODULES = [
     "selection/record/model.py", "selection/record/parse.py", "selection/record/engine.py",
     "selection/record/dump.py", "selection/record/stages.py", "selection/record/dashboard.py", "selection/spreadsheets.py",
     "selection/charts.py", "exams/candidate_rules.py",
-    "exams/seating.py", "exams/score_rules.py",
+    "exams/seating.py", "exams/score_rules.py", "vetting/ballot_rules.py",
 ]
 FORBIDDEN_IMPORTS = ("flask", "flask_", "sqlalchemy", "selection.extensions", "selection.models",
                      "selection.services", "selection.audit", "selection.crypto")
