@@ -207,7 +207,7 @@ def render_tickets(tickets: Iterable[Ticket], words: TicketWords) -> bytes:
     for ticket in tickets:
         canvas.doForm(_TICKET_FORM)
         _draw_ticket_values(canvas, ticket, words)
-        _draw_qr(canvas, ticket.verify_url, PAGE_WIDTH - MARGIN - QR_SIZE, _HEAD_TOP - QR_SIZE, QR_SIZE)
+        draw_qr(canvas, ticket.verify_url, PAGE_WIDTH - MARGIN - QR_SIZE, _HEAD_TOP - QR_SIZE, QR_SIZE)
         canvas.showPage()
         pages += 1
     if pages == 0:
@@ -308,7 +308,7 @@ class _ModulePath(PDFPathObject):
         self._code_append(f"{column} {row} {length} 1 re")
 
 
-def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
+def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
     """The QR code of `data` in the square (x, y, size), quiet zone included: one path of runs."""
     modules = qr_matrix(data)
     count = len(modules)

@@ -15,7 +15,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from exams.pdf import fit, font, qr_matrix, wrap
+from exams.pdf import draw_qr, fit, font, wrap
 from vetting.ballot_rules import grouped
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -87,7 +87,7 @@ def _slip(canvas: Canvas, x: float, y: float, token: str, url: str, words: SlipW
         top -= size * 1.35
         canvas.drawString(x + PAD, top, line)
     qr_top = top - 2 * mm
-    _draw_qr(canvas, url, x + PAD, qr_top - QR_SIZE, QR_SIZE)
+    draw_qr(canvas, url, x + PAD, qr_top - QR_SIZE, QR_SIZE)
     text_x = x + PAD + QR_SIZE + 3 * mm
     text_width = SLIP_WIDTH - PAD - (text_x - x)
     canvas.setFont(name, 8)
@@ -108,22 +108,3 @@ def _slip(canvas: Canvas, x: float, y: float, token: str, url: str, words: SlipW
                 return
             canvas.drawString(text_x, line_y, line)
             line_y -= body * 1.35
-
-
-def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
-    """The QR code of `data` in the square (x, y, size), quiet zone included."""
-    modules = qr_matrix(data)
-    count = len(modules)
-    quiet = 2
-    unit = size / (count + 2 * quiet)
-    canvas.saveState()
-    for row, cells in enumerate(modules):
-        start = None
-        for column, dark in enumerate([*cells, False]):
-            if dark and start is None:
-                start = column
-            elif not dark and start is not None:
-                canvas.rect(x + (quiet + start) * unit, y + (quiet + count - 1 - row) * unit,
-                            (column - start) * unit, unit, stroke=0, fill=1)
-                start = None
-    canvas.restoreState()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from selection.models import AuditEvent, Round
 from selection.pipeline import StageNotReached, Status
 from selection.record.services import round_results
+from tests.exams.test_pdf import page_qr_codes
 from tests.vetting.ballot_support import (
     FINANCE, TRANSPORT, cast, close, finance_at_evaluation, issue, open_box, rows, tokens_in_pdf,
 )
@@ -265,3 +266,18 @@ def test_verify_command_passes_on_a_closed_box_and_refuses_an_open_one(app: Flas
 
     result = runner.invoke(args=["ballots", "verify"])
     assert result.exit_code == 0 and "1 closed ballot boxes checked, 0 failed" in result.output
+
+
+def test_every_slip_scans_to_the_vote_page_with_its_own_printed_code(db: SQLAlchemy, store_demo: Callable[..., Round],
+                                                                     admin_client: FlaskClient) -> None:
+    round_ = store_demo()
+    base = f"/vetting/rounds/{round_.code}/ballots"
+    admin_client.post(base, data={"kind": "recommendation", "unit": TRANSPORT})
+    box = db.session.scalars(select(BallotBox)).one()
+
+    pdf = admin_client.post(f"{base}/{box.id}/tokens", data={"count": 8}).data
+
+    printed = tokens_in_pdf(pdf)
+    scanned = page_qr_codes(pdf, scale=3)
+    # one QR code per slip, each the vote page with that slip's code after the '#'
+    assert sorted(scanned) == sorted(f"http://localhost/vote#{token.replace('-', '')}" for token in printed)
