@@ -24,6 +24,10 @@ class TokensForm(FlaskForm):
     count = IntegerField(_l("Number of voters"), validators=[InputRequired(), NumberRange(min=1, max=MAX_TOKENS)])
 
 
+class VoidBoxForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
 class TokenForm(FlaskForm):
     """The voter's code, typed or copied from the QR code's URL fragment by vote.js."""
 

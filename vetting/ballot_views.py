@@ -29,7 +29,7 @@ from selection.rules import DomainError
 from selection.services import StaleEdit
 from selection.web import flash_refusal
 from vetting import ballot_pdf, ballots, services
-from vetting.ballot_forms import CastForm, OpenBoxForm, TokenForm, TokensForm
+from vetting.ballot_forms import CastForm, OpenBoxForm, TokenForm, TokensForm, VoidBoxForm
 from vetting.ballot_rules import EVALUATION_CHOICES, MAX_TOKENS, RECOMMENDATION_CHOICES, grouped
 from vetting.labels import GRADE_LABELS
 from vetting.models import BallotBox, BallotKind
@@ -124,6 +124,7 @@ def show_box(code: str, box_id: int) -> ResponseReturnValue:
     box = _box(round_, box_id)
     page = render_template("vetting/ballots/box_show.html", round=round_, box=box, turnout=ballots.turnout(box),
                            receipts=ballots.published_receipts(box), tokens_form=TokensForm(),
+                           void_form=VoidBoxForm(), voided=ballots.is_void(box),
                            vote_url=url_for(".show_ballot", _external=True))
     return _no_store(make_response(page))
 
@@ -164,6 +165,19 @@ def close_box(code: str, box_id: int) -> ResponseReturnValue:
     if FlaskForm().validate_on_submit():
         _save(lambda: ballots.close_ballot_box(box, actor=signed_in_user().username, today=today()),
               _("The ballot is closed and counted; the tallies are entered."))
+    return redirect(url_for(".show_box", code=code, box_id=box_id))
+
+
+@bp.post(f"{BOXES}/<int:box_id>/void")
+@requires_role(Role.ADMIN)
+def void_box(code: str, box_id: int) -> ResponseReturnValue:
+    round_ = _round(code)
+    box, form = _box(round_, box_id), VoidBoxForm()
+    if form.validate_on_submit():
+        _save(lambda: ballots.void_ballot_box(box, reason=form.reason.data, actor=signed_in_user().username),
+              _("The ballot is voided; its ballots were deleted unread."))
+    else:
+        flash(_("Give the reason the ballot is voided."), "error")
     return redirect(url_for(".show_box", code=code, box_id=box_id))
 
 

@@ -51,6 +51,7 @@ from vetting.services import (
 TOKEN_PURPOSE = "ballot-token"
 #: the audit action whose event carries the closing hash (`verify_box` compares with it)
 CLOSE_ACTION = "ballot_box.close"
+VOID_ACTION = "ballot_box.void"
 
 _random_bytes = secrets.token_bytes
 
@@ -354,12 +355,42 @@ def close_ballot_box(box: BallotBox, *, actor: str, today: dt.date) -> dict[str,
     return count.counts
 
 
+def void_ballot_box(box: BallotBox, *, reason: str, actor: str) -> None:
+    """Void an open box (作废) whose vote cannot be counted, e.g. too few voters came.
+
+    A box the hand entry would refuse to count (fewer evaluation ballots than the round
+    requires, no valid recommendation ballot) would otherwise stay open for ever and block its
+    candidates' tallies. Its ballots and receipts are deleted unread, so voiding shows no
+    partial result either (P40); the reason and how many ballots went are audited. The unit
+    then votes again in a new box, or the tally is entered from paper.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise Refused(_l("Give the reason the ballot is voided."))
+    locked = db.session.execute(select(BallotBox).where(BallotBox.id == box.id).with_for_update()
+                                .execution_options(populate_existing=True)).scalar_one()
+    if locked.closed_at is not None:
+        raise Refused(_l("This ballot is already closed."))
+    discarded = turnout(box).used
+    for table in (UnitBallot, BallotReceipt):
+        db.session.execute(delete(table).where(table.box_id == box.id).execution_options(synchronize_session=False))
+    box.closed_at = utcnow()
+    record_audit(VOID_ACTION, actor=actor, subject=_subject(box), round_id=box.round_id,
+                 after={"reason": reason, "ballots discarded": discarded, "tokens issued": box.tokens_issued})
+    db.session.flush()
+
+
+def is_void(box: BallotBox) -> bool:
+    """A closed box with no count was voided, not counted."""
+    return box.closed_at is not None and box.closing_hash is None
+
+
 # --- results and verification ----------------------------------------------------------------
 
 
 def published_receipts(box: BallotBox) -> list[str] | None:
-    """The receipts of a closed box, sorted; None while it is open (nothing is published before close)."""
-    if box.closed_at is None:
+    """The receipts of a counted box, sorted; None while it is open or voided (nothing is published)."""
+    if box.closed_at is None or is_void(box):
         return None
     return list(db.session.scalars(
         select(BallotReceipt.code).where(BallotReceipt.box_id == box.id).order_by(BallotReceipt.code)))
@@ -374,6 +405,8 @@ def _audited_hash(box: BallotBox) -> str | None:
 
 def verify_box(box: BallotBox) -> list[str]:
     """What is wrong with a closed box's stored ballots, receipts and tokens; empty when all agree."""
+    if is_void(box):
+        return _void_problems(box)
     problems: list[str] = []
     try:
         count = read_box(box)
@@ -390,6 +423,20 @@ def verify_box(box: BallotBox) -> list[str]:
     mismatch = ballot_rules.turnout_problem(len(count.ballots), len(count.receipts), used)
     if mismatch:
         problems.append(mismatch)
+    return problems
+
+
+def _void_problems(box: BallotBox) -> list[str]:
+    """A voided box has its voiding in the audit trail and no ballot or receipt left."""
+    problems = []
+    voided = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == VOID_ACTION, AuditEvent.subject == _subject(box)))
+    if not voided:
+        problems.append("closed without a count and without a voiding in the audit trail")
+    for table, what in ((UnitBallot, "ballots"), (BallotReceipt, "receipts")):
+        left = db.session.scalar(select(func.count()).select_from(table).where(table.box_id == box.id))
+        if left:
+            problems.append(f"voided, yet {left} {what} are stored")
     return problems
 
 

@@ -22,7 +22,7 @@ from tests.vetting.ballot_support import (
 from tests.vetting.conftest import DAY, candidate, p03_at_evaluation
 from vetting import ballots, services
 from vetting.ballots import BallotRefused, TokenRefused
-from vetting.models import BallotBox, BallotKind, BallotToken
+from vetting.models import BallotBox, BallotKind, BallotReceipt, BallotToken, UnitBallot
 
 pytestmark = pytest.mark.db
 REC, EVAL = BallotKind.RECOMMENDATION, BallotKind.EVALUATION
@@ -281,3 +281,42 @@ def test_every_slip_scans_to_the_vote_page_with_its_own_printed_code(db: SQLAlch
     scanned = page_qr_codes(pdf, scale=3)
     # one QR code per slip, each the vote page with that slip's code after the '#'
     assert sorted(scanned) == sorted(f"http://localhost/vote#{token.replace('-', '')}" for token in printed)
+
+
+def test_a_box_that_cannot_be_counted_is_voided_unread_and_frees_the_hand_entry(
+        app: Flask, db: SQLAlchemy, store_demo: Callable[..., Round], admin_client: FlaskClient) -> None:
+    # Given an evaluation box with two ballots, fewer than the round requires, so closing is refused
+    round_ = store_demo(p03_at_evaluation)
+    box = open_box(db, round_, EVAL, FINANCE)
+    for token in issue(db, box, 3)[:2]:
+        cast(db, token, {"C017": 95})
+    with pytest.raises(services.Refused):
+        close(db, box)
+    db.session.rollback()
+    base = f"/vetting/rounds/{round_.code}/ballots/{box.id}"
+    assert admin_client.post(f"{base}/void", data={"reason": " "}).status_code == 302
+    assert ballots.is_void(db.session.get(BallotBox, box.id)) is False  # no reason, nothing voided
+
+    # When the admin voids it, giving the reason
+    admin_client.post(f"{base}/void", data={"reason": "到会人数不足"})
+
+    # Then its ballots and receipts are gone unread, nothing is published, the voiding is audited
+    db.session.expire_all()
+    voided = db.session.get(BallotBox, box.id)
+    assert voided is not None and ballots.is_void(voided) and voided.counts is None
+    assert db.session.scalars(select(UnitBallot).where(UnitBallot.box_id == box.id)).all() == []
+    assert db.session.scalars(select(BallotReceipt).where(BallotReceipt.box_id == box.id)).all() == []
+    assert admin_client.get(f"/vote/receipts/{box.id}").status_code == 404
+    assert "已作废" in admin_client.get(base).get_data(as_text=True)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == ballots.VOID_ACTION)).one()
+    assert event.after == {"reason": "到会人数不足", "ballots discarded": 2, "tokens issued": 3}
+    # and the candidate's tally can be entered by hand again, and the verify command accepts the box
+    c017 = candidate(db, round_, "C017")
+    services.enter_evaluation_tally(c017, {95: 10, 90: 5}, seen_version=c017.version_id, actor="a", today=DAY)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["ballots", "verify"]).exit_code == 0
+    # but not once a ballot row turns up in it
+    db.session.add(UnitBallot(box_id=box.id, sealed=b"x"))
+    db.session.commit()
+    result = runner.invoke(args=["ballots", "verify"])
+    assert result.exit_code == 1 and "voided, yet 1 ballots are stored" in result.output
