@@ -76,8 +76,10 @@ def new_receipt(data: bytes) -> str:
 
 
 def grouped(code: str) -> str:
-    """A token or receipt as printed: groups of five joined by dashes (K7Q2M-9XW4P-…)."""
-    return "-".join(code[i:i + GROUP] for i in range(0, len(code), GROUP))
+    """A token or receipt as printed: groups of five joined by dashes (K7Q2M-9XW4P-…), or of four
+    when five do not divide it (a 16-character receipt reads 8GYA-4024-N642-VVGB, no stray last group)."""
+    size = GROUP if len(code) % GROUP == 0 else 4
+    return "-".join(code[i:i + size] for i in range(0, len(code), size))
 
 
 def parse_token(typed: str) -> str:

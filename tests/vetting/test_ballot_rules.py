@@ -40,6 +40,7 @@ def test_too_few_random_bytes_are_refused() -> None:
 
 def test_grouped_prints_groups_of_five() -> None:
     assert grouped("ABCDEFGHJKMNPQRSTVWX") == "ABCDE-FGHJK-MNPQR-STVWX"
+    assert grouped("8GYA4024N642VVGB") == "8GYA-4024-N642-VVGB"  # a receipt: no group of one at the end
 
 
 @pytest.mark.parametrize("typed", ["ABCDE-FGHJK-MNPQR-STVWX", "abcde fghjk mnpqr stvwx", " AbCdEFGHJKMNPQRSTVWX ",
