@@ -32,7 +32,7 @@ from selection.record.services import round_state
 from selection.record.store import find_round
 from selection.rules import DomainError, resolve_settings
 from selection.services import StaleEdit, candidacy_in
-from selection.web import flash_refusal, refusal_message
+from selection.web import flash_refusal, no_store, refusal_message
 
 bp = Blueprint("tickets", __name__, template_folder="templates")
 
@@ -86,9 +86,6 @@ def _back(code: str) -> ResponseReturnValue:
     return redirect(url_for(".show_logistics", code=code))
 
 
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -96,7 +93,7 @@ def _pdf(data: bytes, filename: str) -> Response:
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _no_store(response)
+    return no_store(response)
 
 
 def _apply(form: FlaskForm, code: str, action: Callable[[], object], done: str) -> ResponseReturnValue:
@@ -289,7 +286,7 @@ def record_attendance(code: str, room: int) -> ResponseReturnValue:
         return redirect(request.url)
     seating = logistics.written_seating(round_)
     roster = logistics.room_roster(room_, seating, round_state(round_, today=today())) if seating else []
-    return _no_store(make_response(render_template(
+    return no_store(make_response(render_template(
         "tickets/room_attendance.html", round=round_, room=room_, seating=seating, roster=roster,
         form=AttendanceForm(), lock_text=lock_text, status_labels=STATUS_LABELS,
         exam_time=exam_time_text(seating) if seating else "")))
@@ -380,7 +377,7 @@ def my_ticket(code: str) -> ResponseReturnValue:
     candidate = candidacy_in(signed_in_user(), round_)
     row = logistics.ticket_of(candidate) if candidate is not None else None
     if row is None:
-        return _no_store(make_response(render_template("tickets/ticket_missing.html", round=round_), 404))
+        return no_store(make_response(render_template("tickets/ticket_missing.html", round=round_), 404))
     return _pdf(render_ticket_pdf(round_, _seating(round_), [row]), f"ticket-{row.number}.pdf")
 
 
@@ -401,4 +398,4 @@ def _verify_refused() -> str:
 def verify_ticket(number: str, signature: str) -> ResponseReturnValue:
     row = logistics.verified_ticket(number, signature)
     page = render_template("tickets/ticket_verify.html", row=row)
-    return _no_store(make_response(page, 200 if row is not None else 404))
+    return no_store(make_response(page, 200 if row is not None else 404))

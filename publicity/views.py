@@ -21,7 +21,7 @@ from selection.models import Candidate, Position, Role
 from selection.pipeline import PipelineError, Stage
 from selection.rules import DomainError
 from selection.services import StaleEdit, require_stage
-from selection.web import flash_refusal, refusal_message
+from selection.web import flash_refusal, refusal_message, save
 
 from . import rules, services
 from .forms import AppointmentForm, AssessmentForm, ConfirmPublicityForm, PublicityStartForm, ReviewForm
@@ -68,16 +68,6 @@ def _page(template: str, place: Position, board: services.Board | None = None, *
         **context)
 
 
-def _save(action: Callable[[], object], success: str) -> None:
-    """Run a service: commit and flash `success`, or roll back and flash the refusal."""
-    try:
-        action()
-    except REFUSED as error:
-        db.session.rollback()
-        flash_refusal(error)
-    else:
-        db.session.commit()
-        flash(success, "success")
 
 
 def _form_invalid() -> None:
@@ -125,7 +115,7 @@ def confirm_publicity(code: str, position: str) -> ResponseReturnValue:
         _form_invalid()
     else:
         candidate = _candidate(place, form.ref.data)
-        _save(lambda: services.schedule_publicity(candidate, form.start.data, seen_version=form.version.data,
+        save(lambda: services.schedule_publicity(candidate, form.start.data, seen_version=form.version.data,
                                                   actor=current_user.username, today=today()),
               _("The publicity of %(ref)s is scheduled.", ref=candidate.ref))
     return redirect(url_for(".schedule_publicity", code=code, position=position))
@@ -151,7 +141,7 @@ def save_appointment(code: str, position: str) -> ResponseReturnValue:
         _form_invalid()
     else:
         candidate = _candidate(place, form.ref.data)
-        _save(lambda: services.record_appointment(candidate, form.appointed.data, seen_version=form.version.data,
+        save(lambda: services.record_appointment(candidate, form.appointed.data, seen_version=form.version.data,
                                                   actor=current_user.username, today=today()),
               _("The appointment of %(ref)s is recorded.", ref=candidate.ref))
     return redirect(url_for(".record_appointment", code=code, position=position))
@@ -179,7 +169,7 @@ def add_probation_review(code: str, position: str) -> ResponseReturnValue:
         _form_invalid()
     else:
         candidate = _candidate(place, form.ref.data)
-        _save(lambda: services.add_probation_review(candidate, form.on.data, form.note.data,
+        save(lambda: services.add_probation_review(candidate, form.on.data, form.note.data,
                                                     seen_version=form.version.data, actor=current_user.username,
                                                     today=today()),
               _("The tracking review of %(ref)s is recorded.", ref=candidate.ref))
@@ -195,7 +185,7 @@ def record_final_assessment(code: str, position: str) -> ResponseReturnValue:
         _form_invalid()
     else:
         candidate = _candidate(place, form.ref.data)
-        _save(lambda: services.record_final_assessment(
+        save(lambda: services.record_final_assessment(
             candidate, AssessmentResult(form.result.data), form.on.data, seen_version=form.version.data,
             actor=current_user.username, today=today()),
             _("The final assessment of %(ref)s is recorded.", ref=candidate.ref))

@@ -6,7 +6,11 @@ the message names what is missing, in the reader's language.
 
 from __future__ import annotations
 
-from flask import flash
+from collections.abc import Callable
+
+from flask import Response, flash
+
+from selection.extensions import db
 
 from selection.i18n import _, _l
 from selection.labels import STAGE_LABELS
@@ -60,3 +64,28 @@ def refusal_message(error: Exception) -> str:
 def flash_refusal(error: Exception) -> None:
     """Flash `refusal_message(error)` as an error."""
     flash(refusal_message(error), "error")
+
+
+#: what a service raises to refuse: shown to the user, the request's changes rolled back
+REFUSALS = (DomainError, PipelineError, StaleEdit)
+
+
+def save(action: Callable[[], object], success: str | None = None) -> bool:
+    """Run a service in this request's transaction: commit (and flash `success`, if given), or
+    roll back and flash why it was refused. Services flush but never commit; views commit here."""
+    try:
+        action()
+    except REFUSALS as error:
+        db.session.rollback()
+        flash_refusal(error)
+        return False
+    db.session.commit()
+    if success is not None:
+        flash(success, "success")
+    return True
+
+
+def no_store(response: Response) -> Response:
+    """Keep a page with ballots, receipts or personal data out of every cache (SECURITY.md, headers)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -9,7 +9,6 @@ and from then on it travels only in POST bodies (SECURITY.md P36).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -26,8 +25,7 @@ from selection.i18n import _, _l
 from selection.models import Role, Round
 from selection.pipeline import PipelineError
 from selection.rules import DomainError
-from selection.services import StaleEdit
-from selection.web import flash_refusal
+from selection.web import flash_refusal, no_store, save
 from vetting import ballot_pdf, ballots, services
 from vetting.ballot_forms import CastForm, OpenBoxForm, TokenForm, TokensForm, VoidBoxForm
 from vetting.ballot_rules import EVALUATION_CHOICES, MAX_TOKENS, RECOMMENDATION_CHOICES, grouped
@@ -67,21 +65,8 @@ def _box(round_: Round, box_id: int) -> BallotBox:
     return ballots.find_box(round_, box_id) or abort(404)
 
 
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
-def _save(action: Callable[[], object], success: str) -> bool:
-    try:
-        action()
-    except (DomainError, PipelineError, StaleEdit) as error:
-        db.session.rollback()
-        flash_refusal(error)
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 # ---------------------------------------------------------------- the admin's boxes
@@ -110,7 +95,7 @@ def open_box(code: str) -> ResponseReturnValue:
         flash(_("Choose the vote and the unit."), "error")
         return redirect(url_for(".list_boxes", code=code))
     opened: list[BallotBox] = []
-    if _save(lambda: opened.append(ballots.open_ballot_box(
+    if save(lambda: opened.append(ballots.open_ballot_box(
             round_, kind=BallotKind(form.kind.data), unit=form.unit.data, actor=signed_in_user().username,
             today=today())), _("The online ballot is open. Print the voting codes for the meeting.")):
         return redirect(url_for(".show_box", code=code, box_id=opened[0].id))
@@ -126,7 +111,7 @@ def show_box(code: str, box_id: int) -> ResponseReturnValue:
                            receipts=ballots.published_receipts(box), tokens_form=TokensForm(),
                            void_form=VoidBoxForm(), voided=ballots.is_void(box),
                            vote_url=url_for(".show_ballot", _external=True))
-    return _no_store(make_response(page))
+    return no_store(make_response(page))
 
 
 @bp.post(f"{BOXES}/<int:box_id>/tokens")
@@ -148,7 +133,7 @@ def print_tokens(code: str, box_id: int) -> ResponseReturnValue:
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="voting-codes-{round_.code}-{box.id}.pdf"'
-    return _no_store(response)
+    return no_store(response)
 
 
 def _slip_words(box: BallotBox) -> ballot_pdf.SlipWords:
@@ -163,7 +148,7 @@ def close_box(code: str, box_id: int) -> ResponseReturnValue:
     round_ = _round(code)
     box = _box(round_, box_id)
     if FlaskForm().validate_on_submit():
-        _save(lambda: ballots.close_ballot_box(box, actor=signed_in_user().username, today=today()),
+        save(lambda: ballots.close_ballot_box(box, actor=signed_in_user().username, today=today()),
               _("The ballot is closed and counted; the tallies are entered."))
     return redirect(url_for(".show_box", code=code, box_id=box_id))
 
@@ -174,7 +159,7 @@ def void_box(code: str, box_id: int) -> ResponseReturnValue:
     round_ = _round(code)
     box, form = _box(round_, box_id), VoidBoxForm()
     if form.validate_on_submit():
-        _save(lambda: ballots.void_ballot_box(box, reason=form.reason.data, actor=signed_in_user().username),
+        save(lambda: ballots.void_ballot_box(box, reason=form.reason.data, actor=signed_in_user().username),
               _("The ballot is voided; its ballots were deleted unread."))
     else:
         flash(_("Give the reason the ballot is voided."), "error")
@@ -194,14 +179,14 @@ def _too_many() -> str:
 
 def _token_page(form: TokenForm, refusal: str | None = None) -> Response:
     page = render_template("vetting/ballots/vote_token.html", form=form, refusal=refusal)
-    return _no_store(make_response(page, 404 if refusal else 200))
+    return no_store(make_response(page, 404 if refusal else 200))
 
 
 def _ballot_page(box: BallotBox, token: str, problem: str | None = None,
                  chosen: dict[str, str] | None = None) -> Response:
     page = render_template("vetting/ballots/vote_ballot.html", box=box, form=CastForm(token=token),
                            problem=problem, chosen=chosen or {})
-    return _no_store(make_response(page, 400 if problem else 200))
+    return no_store(make_response(page, 400 if problem else 200))
 
 
 @bp.route("/vote", methods=["GET", "POST"])
@@ -241,7 +226,7 @@ def cast_ballot() -> ResponseReturnValue:
         db.session.rollback()  # nothing half stored: the token stays unused (P41)
         raise
     page = render_template("vetting/ballots/vote_receipt.html", receipt=grouped(receipt))
-    return _no_store(make_response(page))
+    return no_store(make_response(page))
 
 
 @bp.get("/vote/receipts/<int:box_id>")
@@ -253,7 +238,7 @@ def show_receipts(box_id: int) -> ResponseReturnValue:
     if receipts is None:
         abort(404)  # before the close nothing of a box is public, not even that it exists
     page = render_template("vetting/ballots/receipt_list.html", box=box, receipts=receipts)
-    return _no_store(make_response(page))
+    return no_store(make_response(page))
 
 
 # ---------------------------------------------------------------- flask --app selection ballots verify

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from wtforms.fields.choices import SelectChoice
 
@@ -21,7 +21,7 @@ from selection.models import Role, Round
 from selection.pipeline import PipelineError
 from selection.record.services import round_results
 from selection.rules import DomainError
-from selection.web import flash_refusal, refusal_message
+from selection.web import no_store, refusal_message, save
 from vetting import committee, labels, services
 from vetting.committee_forms import OnlineSittingForm
 from vetting.forms import ballot_form
@@ -36,11 +36,8 @@ UNPROCESSABLE = 422
 BALLOT_LIMIT = "30 per minute"
 
 
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    """Pages with ballots, the briefing and who voted are never cached (SECURITY.md, headers)."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+# every committee page holds ballot matters: none is kept in a cache (SECURITY.md, headers)
+bp.after_request(no_store)
 
 
 @bp.context_processor
@@ -84,7 +81,7 @@ def open_online_sitting(code: str) -> ResponseReturnValue:
     round_ = _round(code)
     form = _sitting_form(round_)
     members = {user.id: user for user in committee.committee_members()}
-    opened = form.validate_on_submit() and _commit(lambda: committee.open_online_sitting(
+    opened = form.validate_on_submit() and save(lambda: committee.open_online_sitting(
         round_, roll=[members[i] for i in form.roll.data], present=[members[i] for i in form.present.data],
         positions=[p for p in round_.positions if p.code in form.positions.data], revote=form.revote.data,
         actor=signed_in_user().username, today=today()))
@@ -114,15 +111,6 @@ def show_participation(code: str, sitting_id: int) -> ResponseReturnValue:
                            revote=sitting.kind is VoteKind.REVOTE)
 
 
-def _commit(action: Any) -> bool:
-    try:
-        action()
-    except (DomainError, PipelineError) as error:
-        db.session.rollback()
-        flash_refusal(error)
-        return False
-    db.session.commit()
-    return True
 
 
 # ---------------------------------------------------------------- the members' side

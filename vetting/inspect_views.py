@@ -19,14 +19,11 @@ from wtforms.fields.choices import SelectChoice
 
 from selection.auth import requires_role, signed_in_user
 from selection.clock import today
-from selection.extensions import db
 from selection.i18n import _
 from selection.models import Candidate, Position, Role
-from selection.pipeline import PipelineError
-from selection.rules import DomainError, full_years
-from selection.services import StaleEdit
+from selection.rules import full_years
 from selection.spreadsheets import Sheet, export_xlsx
-from selection.web import flash_refusal
+from selection.web import save
 from vetting import inspection, labels
 from vetting.inspect_forms import FINDING_FIELDS, GRADED_FIELDS, ConflictForm, DraftForm, submission_form
 from vetting.rules import INSPECTION_GRADES, INSPECTION_QUALITIES, grade_key
@@ -78,14 +75,7 @@ def _save(form: FlaskForm, action: Callable[[], object], success: str) -> None:
             label = form[name].label.text if name in form else name
             flash(f"{label}: {'; '.join(str(e) for e in errors)}", "error")
         return
-    try:
-        action()
-    except (DomainError, PipelineError, StaleEdit) as error:
-        db.session.rollback()
-        flash_refusal(error)
-        return
-    db.session.commit()
-    flash(success, "success")
+    save(action, success)
 
 
 # ---------------------------------------------------------------- my positions and their candidates

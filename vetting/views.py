@@ -24,9 +24,8 @@ from selection.labels import STAGE_LABELS, STATUS_LABELS
 from selection.models import Candidate, Position, Role, Round
 from selection.pipeline import PipelineError, Stage
 from selection.rules import DomainError
-from selection.services import StaleEdit
 from selection.spreadsheets import Problem, Sheet, export_xlsx, template_xlsx
-from selection.web import flash_refusal, refusal_message
+from selection.web import flash_refusal, refusal_message, save
 from vetting import imports, inspection, labels, screens, services
 from vetting.forms import (
     ConfirmImportForm, EndorsementForm, EvaluationTallyForm, InspectionNoticeForm, InspectionRecordForm,
@@ -99,17 +98,6 @@ def _actor() -> str:
     return signed_in_user().username
 
 
-def _save(action: Callable[[], object], success: str) -> bool:
-    """Run a service in this request's transaction: commit and flash `success`, or roll back and say why."""
-    try:
-        action()
-    except (DomainError, PipelineError, StaleEdit) as error:
-        db.session.rollback()
-        flash_refusal(error)
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 def _refuse_form(form: FlaskForm) -> None:
@@ -121,7 +109,7 @@ def _refuse_form(form: FlaskForm) -> None:
 
 def _submitted(form: FlaskForm, action: Callable[[], object], success: str) -> None:
     if form.validate_on_submit():
-        _save(action, success)
+        save(action, success)
     else:
         _refuse_form(form)
 
@@ -224,7 +212,7 @@ def import_evaluation(code: str, position: str) -> ResponseReturnValue:
     upload, confirm, preview = UploadForm(), ConfirmImportForm(), None
     secret = current_app.config["SECRET_KEY"]
     if request.method == "POST" and "token" in request.form and confirm.validate_on_submit():
-        if _save(lambda: _confirm_import(found, confirm.token.data, secret),
+        if save(lambda: _confirm_import(found, confirm.token.data, secret),
                  _("The evaluation ballots of the sheet are stored.")):
             return _to(".enter_evaluation", code, position)
     elif upload.validate_on_submit():
