@@ -23,13 +23,13 @@ from selection.i18n import _l
 from selection.models import Candidate, Position, Role, Round, User, utcnow
 from selection.pipeline import Stage
 from selection.record.engine import Results
-from selection.record.services import refresh_statuses, round_results
+from selection.record.services import round_results
 from selection.rules import full_years
 from selection.services import require_stage
 from vetting.models import CommitteeAttendance, CommitteeBallot, CommitteeVote, VoteKind, new_ballot_id
 from vetting.rules import ballot_part_problem, has_quorum
 from vetting.services import (
-    _PART_PROBLEMS, Refused, open_committee_sitting, sitting_positions, sittings_of, votable_positions,
+    _PART_PROBLEMS, Refused, open_committee_sitting, sitting_positions, sittings_of,
 )
 
 
