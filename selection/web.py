@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, flash
+from flask_wtf import FlaskForm
 
 from selection.extensions import db
 
@@ -83,6 +84,16 @@ def save(action: Callable[[], object], success: str | None = None) -> bool:
     if success is not None:
         flash(success, "success")
     return True
+
+
+def submitted(form: FlaskForm, action: Callable[[], object], success: str) -> None:
+    """`save` a submitted form's action; a form whose shape is wrong stores nothing and says which fields."""
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            label = form[name].label.text if name in form else name
+            flash(f"{label}: {'; '.join(str(e) for e in errors)}", "error")
+        return
+    save(action, success)
 
 
 def no_store(response: Response) -> Response:

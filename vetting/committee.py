@@ -27,7 +27,7 @@ from selection.record.services import round_results
 from selection.rules import full_years
 from selection.services import require_stage
 from vetting.models import CommitteeAttendance, CommitteeBallot, CommitteeVote, VoteKind, new_ballot_id
-from vetting.rules import ballot_part_problem, has_quorum
+from vetting.rules import ballot_part_problem, has_quorum, revote_seats
 from vetting.services import (
     _PART_PROBLEMS, Refused, open_committee_sitting, sitting_positions, sittings_of,
 )
@@ -117,7 +117,7 @@ def ballot_lists(sitting: CommitteeVote, results: Results) -> list[BallotList]:
         out = outcome[position.code]
         if sitting.kind is VoteKind.REVOTE:
             lists.append(BallotList(position, sorted(out.tie_revote or []),
-                                    position.posts - len(out.elected or [])))
+                                    revote_seats(position.posts, out.elected or [])))
         else:
             lists.append(BallotList(position, sorted(out.vote_list or []), position.posts))
     return lists

@@ -9,12 +9,10 @@ numbers, scores, totals or exam ranks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from selection.auth import requires_role, signed_in_user
@@ -23,7 +21,7 @@ from selection.i18n import _
 from selection.models import Candidate, Position, Role
 from selection.rules import full_years
 from selection.spreadsheets import Sheet, export_xlsx
-from selection.web import save
+from selection.web import submitted
 from vetting import inspection, labels
 from vetting.inspect_forms import FINDING_FIELDS, GRADED_FIELDS, ConflictForm, DraftForm, submission_form
 from vetting.rules import INSPECTION_GRADES, INSPECTION_QUALITIES, grade_key
@@ -66,16 +64,6 @@ def _candidate(position: Position, ref: str) -> Candidate:
 
 def _assignment(position: Position) -> inspection.Assignment:
     return inspection.assignments(signed_in_user(), today=today(), position=position)[0]
-
-
-def _save(form: FlaskForm, action: Callable[[], object], success: str) -> None:
-    """Validate the form's shape, run the service in this request's transaction, commit or say why not."""
-    if not form.validate_on_submit():
-        for name, errors in form.errors.items():
-            label = form[name].label.text if name in form else name
-            flash(f"{label}: {'; '.join(str(e) for e in errors)}", "error")
-        return
-    save(action, success)
 
 
 # ---------------------------------------------------------------- my positions and their candidates
@@ -123,7 +111,7 @@ def _draft_data(candidate: Candidate) -> dict[str, Any]:
 @requires_role(INSPECTOR)
 def save_draft(code: str, position: str, ref: str) -> ResponseReturnValue:
     candidate, form = _candidate(_position(code, position), ref), DraftForm()
-    _save(form, lambda: inspection.save_draft(candidate, form.entries(), seen_version=form.version.data,
+    submitted(form, lambda: inspection.save_draft(candidate, form.entries(), seen_version=form.version.data,
                                               user=signed_in_user(), today=today()),
           _("Draft of %(name)s saved.", name=candidate.name))
     return redirect(url_for(".edit_draft", code=code, position=position, ref=ref))
@@ -155,7 +143,7 @@ def declare_conflict(code: str, position: str) -> ResponseReturnValue:
     found = _position(code, position)
     form = _conflict_form(found)
     chosen = next((c for c in found.candidates if c.ref == form.candidate.data), None)
-    _save(form, lambda: inspection.declare_conflict(
+    submitted(form, lambda: inspection.declare_conflict(
         chosen, user=signed_in_user(), reason=form.reason.data, note=form.note.data or "",  # type: ignore[arg-type]
         today=today()),
           _("Your conflict of interest is on record; you will not see this candidate's records."))
@@ -182,7 +170,7 @@ def submit_inspection(code: str, position: str) -> ResponseReturnValue:
     found = _position(code, position)
     refs = [c.ref for c in _assignment(found).listed]
     form = submission_form(refs)
-    _save(form, lambda: inspection.submit_inspection(found, form.verdicts(refs), user=signed_in_user(),
+    submitted(form, lambda: inspection.submit_inspection(found, form.verdicts(refs), user=signed_in_user(),
                                                      today=today()),
           _("The team's conclusions for %(position)s are submitted; the records are locked.", position=position))
     return redirect(url_for(".review_submission", code=code, position=position))

@@ -409,6 +409,11 @@ def _majority_groups(counts: Mapping[str, int], members: int, exclude: Iterable[
     return [sorted(groups[count]) for count in sorted(groups, reverse=True)]
 
 
+def revote_seats(posts: int, elected: Sequence[str]) -> int:
+    """The seats a revote (再次票决) of a tie fills: the position's posts less those already elected (§8)."""
+    return posts - len(elected)
+
+
 def election(counts: Mapping[str, int], posts: int, members: int) -> Election:
     """Who is elected (当选): a majority of all members, in approvals order, up to the posts.
 

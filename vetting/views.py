@@ -7,7 +7,6 @@ How a stage screen is built (permissions, URLs, services, refusals, tests, git):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +24,7 @@ from selection.models import Candidate, Position, Role, Round
 from selection.pipeline import PipelineError, Stage
 from selection.rules import DomainError
 from selection.spreadsheets import Problem, Sheet, export_xlsx, template_xlsx
-from selection.web import flash_refusal, refusal_message, save
+from selection.web import flash_refusal, refusal_message, save, submitted
 from vetting import imports, inspection, labels, screens, services
 from vetting.forms import (
     ConfirmImportForm, EndorsementForm, EvaluationTallyForm, InspectionNoticeForm, InspectionRecordForm,
@@ -98,22 +97,6 @@ def _actor() -> str:
     return signed_in_user().username
 
 
-
-
-def _refuse_form(form: FlaskForm) -> None:
-    """A form whose shape is wrong: say which fields, store nothing."""
-    for name, errors in form.errors.items():
-        label = form[name].label.text if name in form else name
-        flash(f"{label}: {'; '.join(str(e) for e in errors)}", "error")
-
-
-def _submitted(form: FlaskForm, action: Callable[[], object], success: str) -> None:
-    if form.validate_on_submit():
-        save(action, success)
-    else:
-        _refuse_form(form)
-
-
 def _to(endpoint: str, code: str, position: str, ref: str | None = None) -> ResponseReturnValue:
     return redirect(url_for(endpoint, code=code, position=position) + (f"#candidate-{ref}" if ref else ""))
 
@@ -132,7 +115,7 @@ def record_endorsements(code: str, position: str) -> ResponseReturnValue:
 @requires_role(ADMIN)
 def save_endorsement(code: str, position: str, ref: str) -> ResponseReturnValue:
     candidate, form = _candidate(code, position, ref), EndorsementForm()
-    _submitted(form, lambda: services.record_endorsement(
+    submitted(form, lambda: services.record_endorsement(
         candidate, unit=form.unit.data, date=form.date.data, document=form.document.data,
         seen_version=form.version.data, actor=_actor(), today=today()),
         _("Endorsement of %(ref)s saved.", ref=ref))
@@ -154,7 +137,7 @@ def enter_recommendation(code: str, position: str) -> ResponseReturnValue:
 @requires_role(ADMIN)
 def save_recommendation(code: str, position: str, ref: str) -> ResponseReturnValue:
     candidate, form = _candidate(code, position, ref), RecommendationForm()
-    _submitted(form, lambda: services.enter_recommendation_tally(
+    submitted(form, lambda: services.enter_recommendation_tally(
         candidate, yes=form.yes.data, no=form.no.data, abstain=form.abstain.data, invalid=form.invalid.data or 0,
         seen_version=form.version.data, actor=_actor(), today=today()),
         _("Recommendation tally of %(ref)s saved.", ref=ref))
@@ -176,7 +159,7 @@ def enter_evaluation(code: str, position: str) -> ResponseReturnValue:
 @requires_role(ADMIN)
 def save_evaluation_tally(code: str, position: str, ref: str) -> ResponseReturnValue:
     candidate, form = _candidate(code, position, ref), EvaluationTallyForm()
-    _submitted(form, lambda: services.enter_evaluation_tally(
+    submitted(form, lambda: services.enter_evaluation_tally(
         candidate, form.counts(), seen_version=form.version.data, actor=_actor(), today=today()),
         _("Evaluation ballots of %(ref)s saved.", ref=ref))
     return _to(".enter_evaluation", code, position, ref)
@@ -188,7 +171,7 @@ def save_performance_record(code: str, position: str, ref: str) -> ResponseRetur
     candidate, form = _candidate(code, position, ref), PerformanceForm()
     entry = services.PerformanceEntry(form.annual(), form.chosen(list(AWARD_POINTS), "award"),
                                       form.chosen(list(PENALTY_POINTS), "penalty"))
-    _submitted(form, lambda: services.enter_performance_record(
+    submitted(form, lambda: services.enter_performance_record(
         candidate, entry, seen_version=form.version.data, actor=_actor(), today=today()),
         _("Performance record of %(ref)s saved.", ref=ref))
     return _to(".enter_evaluation", code, position, ref)
@@ -274,7 +257,7 @@ def publish_inspection_notice(code: str, position: str) -> ResponseReturnValue:
     found = _position(code, position)
     form = InspectionNoticeForm(obj=found.inspection_notice)
     if request.method == "POST":
-        _submitted(form, lambda: services.publish_inspection_notice(
+        submitted(form, lambda: services.publish_inspection_notice(
             found, {name: form[name].data for name in services.NOTICE_FIELDS}, actor=_actor(), today=today()),
             _("The inspection notice of %(position)s is published.", position=position))
         return _to(".publish_inspection_notice", code, position)
@@ -305,7 +288,7 @@ def create_team(code: str) -> ResponseReturnValue:
     form = _team_form(round_)
     people = {user.id: user for user in services.inspector_accounts()}
     positions = {p.id: p for p in round_.positions}
-    _submitted(form, lambda: services.create_inspection_team(
+    submitted(form, lambda: services.create_inspection_team(
         round_, name=form.name.data, leader=people[form.leader.data],
         members=[people[i] for i in form.members.data], positions=[positions[i] for i in form.positions.data],
         actor=_actor(), today=today()), _("Inspection team %(name)s formed.", name=form.name.data))
@@ -320,7 +303,7 @@ def change_team_leader(code: str, team_id: int) -> ResponseReturnValue:
     if team is None or team.round_id != round_.id:
         abort(404)
     form, people = _leader_form(), {user.id: user for user in services.inspector_accounts()}
-    _submitted(form, lambda: inspection.change_team_leader(team, people[form.leader.data], actor=_actor()),
+    submitted(form, lambda: inspection.change_team_leader(team, people[form.leader.data], actor=_actor()),
                _("%(team)s has a new leader.", team=team.name))
     return redirect(url_for(".list_teams", code=code))
 
@@ -356,7 +339,7 @@ def enter_inspection_records(code: str, position: str) -> ResponseReturnValue:
 @requires_role(ADMIN)
 def save_inspection_record(code: str, position: str, ref: str) -> ResponseReturnValue:
     candidate, form = _candidate(code, position, ref), InspectionRecordForm()
-    _submitted(form, lambda: services.enter_inspection_record(
+    submitted(form, lambda: services.enter_inspection_record(
         candidate, findings=form.findings(), conclusion=form.conclusion.data, rank=form.rank.data,
         seen_version=form.version.data, actor=_actor(), today=today()),
         _("Inspection record of %(ref)s saved.", ref=ref))
@@ -369,7 +352,7 @@ def save_inspection_ranks(code: str, position: str) -> ResponseReturnValue:
     found = _position(code, position)
     refs = [c.ref for c in found.candidates if c.inspection_record is not None]
     form = rerank_form(refs)
-    _submitted(form, lambda: services.rerank_inspected(
+    submitted(form, lambda: services.rerank_inspected(
         found, form.ranks(refs), form.versions(refs), actor=_actor(), today=today()),
         _("Inspection ranks saved."))
     return _to(".enter_inspection_records", code, position)
@@ -405,7 +388,7 @@ def open_committee_sitting(code: str) -> ResponseReturnValue:
     form = SittingForm()
     form.positions.choices = [SelectChoice(p.code, p.code) for p in round_.positions]
     chosen = [p for p in round_.positions if p.code in (form.positions.data or [])]
-    _submitted(form, lambda: services.open_committee_sitting(
+    submitted(form, lambda: services.open_committee_sitting(
         round_, members=form.members.data, present=form.present.data, positions=chosen, actor=_actor(),
         today=today()), _("The sitting is open; enter its paper ballots one by one."))
     return redirect(url_for(".run_committee_session", code=code))
@@ -420,7 +403,7 @@ def cast_paper_ballot(code: str) -> ResponseReturnValue:
         abort(404)
     codes = [p.code for p in services.sitting_positions(sitting)]
     form = ballot_form([(c, []) for c in codes])
-    _submitted(form, lambda: _cast(sitting, form.choices(codes)), _("Ballot entered."))
+    submitted(form, lambda: _cast(sitting, form.choices(codes)), _("Ballot entered."))
     return redirect(url_for(".run_committee_session", code=code) + "#ballot")
 
 
@@ -431,7 +414,7 @@ def close_committee_sitting(code: str, sitting_id: int) -> ResponseReturnValue:
     sitting = db.session.get(CommitteeVote, sitting_id)
     if sitting is None or sitting.round_id != round_.id:
         abort(404)
-    _submitted(FlaskForm(), lambda: services.close_committee_sitting(sitting, actor=_actor(), today=today()),
+    submitted(FlaskForm(), lambda: services.close_committee_sitting(sitting, actor=_actor(), today=today()),
                _("The count is closed; the tally below is the committee's decision."))
     return redirect(url_for(".run_committee_session", code=code) + "#tally")
 

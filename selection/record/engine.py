@@ -24,7 +24,7 @@ from selection.record.parse import RecordError
 from selection.rules import exact_percent, list_size
 from vetting.rules import (
     VOTE_OK, Scored, approvals, backfill_candidate, election, evaluation_score, inspection_list, is_endorsed,
-    is_recommended, performance_score, ranking, recommendation_rate, veto, vote_list, vote_validity,
+    is_recommended, performance_score, ranking, recommendation_rate, revote_seats, veto, vote_list, vote_validity,
     weighted_total,
 )
 
@@ -342,7 +342,7 @@ def _revote(state: _Round, sitting: Committee, validity: str, where: str) -> Non
         if validity != VOTE_OK:
             continue
         tied, elected = out.tie_revote, out.elected or []
-        seats = state.position_of[code].posts - len(elected)
+        seats = revote_seats(state.position_of[code].posts, elected)
         counts = approvals((b.get(code, []) for b in sitting.ballots), tied, seats)
         outcome = election(counts, seats, sitting.members)
         out.elected, out.tie_revote = sorted(elected + outcome.elected), outcome.tie_revote
