@@ -9,7 +9,7 @@ from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from selection.extensions import db
-from selection.models import Candidate, Round, UTCDateTime, new_uid, owned_backref, value_enum
+from selection.models import Candidate, Round, User, UTCDateTime, new_uid, owned_backref, utcnow, value_enum
 
 
 class ComplaintKind(StrEnum):
@@ -82,8 +82,62 @@ class Complaint(db.Model):
     receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: place in the round record, which keeps its order on export
     ordinal: Mapped[int] = mapped_column(default=0)
+    #: the supervision officer handling it (承办人); None until one is assigned
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: the day a named complainant was sent the outcome (反馈), once they have been
+    complainant_told_on: Mapped[dt.date | None] = mapped_column(Date)
 
     candidate: Mapped[Candidate] = relationship(backref=owned_backref("complaints", many=True))
+    handler: Mapped[User | None] = relationship()
+    notes: Mapped[list[ComplaintNote]] = relationship(
+        back_populates="complaint", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ComplaintNote.id",
+    )
+    evidence: Mapped[list[ComplaintEvidence]] = relationship(
+        back_populates="complaint", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ComplaintEvidence.id",
+    )
+
+
+class ComplaintNote(db.Model):
+    """An investigation note of supervision staff on a complaint (调查核实记录), stored encrypted.
+
+    AAD ``complaint_notes:body:<uid>``. Staff work is dated to the second like any audit
+    event; only the complainant's own filing is kept to the day.
+    """
+
+    __tablename__ = "complaint_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uid)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    written_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="notes")
+    author: Mapped[User | None] = relationship()
+
+
+class ComplaintEvidence(db.Model):
+    """A file sent with a complaint (证据材料).
+
+    Kept apart from `StoredFile` on purpose: it has no upload time and no uploader, and its
+    ids do not interleave with timestamped uploads, so nothing dates an anonymous filing
+    finer than its day (SECURITY.md P44). Type from the content, generated name (P47).
+    """
+
+    __tablename__ = "complaint_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    #: generated: random hex and the extension of the detected type
+    name: Mapped[str] = mapped_column(String(48), unique=True)
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="evidence")
 
 
 class Appointment(db.Model):

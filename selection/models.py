@@ -333,7 +333,10 @@ class Notification(db.Model):
     __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: None for a message to someone without an account (a named complainant, 实名举报人)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: their address or number, encrypted (AAD ``notifications:recipient:<id>``), when there is no user
+    recipient_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
     channel: Mapped[Channel] = mapped_column(value_enum(Channel))
     #: what the message is about, e.g. "status_changed", "ticket_ready"
@@ -349,7 +352,7 @@ class Notification(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class AuditHead(db.Model):
