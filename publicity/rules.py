@@ -142,6 +142,27 @@ class Complaint:
     outcome: str | None
 
 
+#: digits of a complaint receipt code (回执码): 10**20 codes, so guessing one is hopeless (P43)
+RECEIPT_DIGITS = 20
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def format_receipt(digits: str) -> str:
+    """A receipt code as it is shown and read out: groups of four, 1234-5678-9012-3456-7890."""
+    return "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+
+
+def parse_receipt(text: str) -> str | None:
+    """The digits of a receipt code as someone typed it (spaces, dashes, full-width digits), or None."""
+    digits = "".join(ch for ch in text.translate(_FULL_WIDTH_DIGITS) if ch not in " -\t")
+    return digits if len(digits) == RECEIPT_DIGITS and digits.isascii() and digits.isdigit() else None
+
+
+def complaint_deadline(received: date, deadline_days: int) -> date:
+    """The last day an allegation may stay without an outcome before it is overdue (办结时限)."""
+    return received + timedelta(days=deadline_days)
+
+
 def is_blocking(complaint: Complaint) -> bool:
     """An allegation that is open or `unresolved` holds the appointment (暂缓任用)."""
     return complaint.kind == ALLEGATION and complaint.outcome in (None, "unresolved")
