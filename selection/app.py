@@ -110,6 +110,7 @@ def _configure_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from exams import candidates, publication, tickets
     from exams.views import bp as exams_bp
+    from publicity.complaint_views import bp as complaints_bp
     from publicity.views import bp as publicity_bp
     from selection import outbox, public
     from selection.accounts.views import bp as accounts_bp
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(committee_bp)
     app.register_blueprint(ballots_bp)  # online secret ballots at the units, and `ballots verify`
     app.register_blueprint(publicity_bp)
+    app.register_blueprint(complaints_bp)  # the public complaint form and receipt lookup
 
 
 def _register_commands(app: Flask) -> None:
