@@ -33,9 +33,13 @@ from selection.extensions import db
 from selection.files import EXTENSIONS, Upload
 from selection.i18n import _l
 from selection.models import Candidate
+from selection.pipeline import Status
+from selection.record.services import round_results
+from selection.record.store import find_round
+from vetting.models import InspectionNotice
 
 from . import rules
-from .models import Complaint, ComplaintChannel, ComplaintEvidence, ComplaintKind
+from .models import Complaint, ComplaintChannel, ComplaintEvidence, ComplaintKind, ComplaintOutcome
 from .services import PublicityRefused
 
 #: what a complaint's text may hold, in characters
@@ -145,3 +149,73 @@ def reveal_complainant(complaint: Complaint) -> Complainant | None:
     identity = json.loads(decrypt_field(complaint.complainant_cipher,
                                         aad=complaint_aad("complainant", complaint.uid)))
     return Complainant(**identity)
+
+
+# --- the public form and the receipt lookup (publicity/complaint_views.py) ----------------
+
+
+@dataclass(frozen=True)
+class FilingTarget:
+    """A proposed candidate as the public complaint form shows them, and whether it takes a complaint."""
+
+    candidate: Candidate
+    proposed_post: str
+    #: `rules.online_filing`: open, not_started or closed
+    filing: str
+    start: date | None
+    end: date | None
+    #: the organisation department's office for phone calls, letters and visits (考察预告)
+    phone: str | None
+    address: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.filing == rules.FILING_OPEN
+
+
+def filing_target(code: str, ref: str, *, today: date) -> FilingTarget | None:
+    """The candidate `ref` of round `code` for the public form; None when either is unknown or
+    the candidate was never proposed (neither elected nor backfill), so the page is a 404.
+
+    Their status and publicity end come from the engine (`round_results`) at `today`.
+    """
+    round_ = find_round(code)
+    if round_ is None:
+        return None
+    candidate = db.session.scalar(select(Candidate).where(Candidate.round_id == round_.id, Candidate.ref == ref))
+    if candidate is None:
+        return None
+    results = round_results(round_, today=today)
+    position = next(p for p in results.positions if p.code == candidate.position.code)
+    if ref not in list(position.elected or []) + list(position.backfill):
+        return None
+    result = next(c for c in results.candidates if c.ref == ref)
+    start = None if candidate.publicity is None else candidate.publicity.start
+    contact = db.session.scalar(select(InspectionNotice).where(InspectionNotice.position_id == candidate.position_id))
+    return FilingTarget(
+        candidate=candidate, proposed_post=candidate.position.title, start=start, end=result.publicity_end,
+        filing=rules.online_filing(start, result.publicity_end, result.status is Status.IN_PUBLICITY, today),
+        phone=None if contact is None else contact.phone,
+        address=None if contact is None else contact.office_address,
+    )
+
+
+@dataclass(frozen=True)
+class ReceiptAnswer:
+    """All that a receipt code's holder learns: the status, and once concluded the outcome and its day (P43)."""
+
+    status: str
+    outcome: ComplaintOutcome | None
+    concluded_on: date | None
+
+
+def answer_receipt(text: str) -> ReceiptAnswer | None:
+    """What the lookup shows for a typed receipt code; None for a wrong or malformed one alike."""
+    complaint = find_by_receipt(text)
+    if complaint is None:
+        return None
+    status = rules.receipt_status(None if complaint.outcome is None else complaint.outcome.value,
+                                  handled=complaint.handler_id is not None or bool(complaint.notes))
+    if status != rules.CONCLUDED:
+        return ReceiptAnswer(status, None, None)
+    return ReceiptAnswer(status, complaint.outcome, complaint.concluded_on)

@@ -1,4 +1,5 @@
-"""Words for what the publicity screens and notices show (公示用语): sex, education, assessment results."""
+"""Words for what the publicity screens and notices show (公示用语): sex, education, assessment results,
+complaints' outcomes and what a receipt code's holder is told."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from flask_babel import LazyString
 from selection.i18n import _l
 from selection.models import Education, Sex
 
-from .models import AssessmentResult
+from . import rules
+from .models import AssessmentResult, ComplaintOutcome
 
 SEX_LABELS: Mapping[Sex, LazyString] = MappingProxyType({
     Sex.MALE: _l("male"),
@@ -34,4 +36,19 @@ ASSESSMENT_LABELS: Mapping[AssessmentResult, LazyString] = MappingProxyType({
 PUBLICITY_MODE_LABELS: Mapping[str, LazyString] = MappingProxyType({
     "calendar": _l("calendar days, statutory-holiday rest days excepted"),
     "working": _l("working days"),
+})
+
+#: the outcome of a complaint in words (查处结果), as a complainant and supervision staff read it
+COMPLAINT_OUTCOME_LABELS: Mapping[ComplaintOutcome, LazyString] = MappingProxyType({
+    ComplaintOutcome.UNFOUNDED: _l("Not borne out: the report was checked and found untrue"),
+    ComplaintOutcome.FOUNDED_NOT_AFFECTING: _l("Partly or wholly borne out, but not enough to stop the appointment"),
+    ComplaintOutcome.UNRESOLVED: _l("Could not be cleared in time: the appointment is postponed"),
+    ComplaintOutcome.FOUNDED_AFFECTING: _l("Borne out: the appointment is cancelled"),
+})
+
+#: where a complaint stands, as the receipt lookup (回执查询) says it
+RECEIPT_STATUS_LABELS: Mapping[str, LazyString] = MappingProxyType({
+    rules.RECEIVED: _l("Received: not yet taken up"),
+    rules.BEING_HANDLED: _l("Being handled by the supervision office"),
+    rules.CONCLUDED: _l("Concluded by the supervision office"),
 })

@@ -158,6 +158,37 @@ def parse_receipt(text: str) -> str | None:
     return digits if len(digits) == RECEIPT_DIGITS and digits.isascii() and digits.isdigit() else None
 
 
+#: what the online form says of a candidate: it takes complaints only while their publicity runs
+FILING_OPEN, FILING_NOT_STARTED, FILING_CLOSED = "open", "not_started", "closed"
+
+
+def online_filing(start: date | None, end: date | None, in_publicity: bool, today: date) -> str:
+    """Whether the online complaint form takes a complaint about a proposed candidate on `today`.
+
+    RULES.md §10 receives complaints during the publicity: `FILING_OPEN` while the engine has
+    the candidate `in_publicity` and `today` lies within the period; `FILING_NOT_STARTED` before
+    the start, or while no publicity is scheduled; `FILING_CLOSED` after the end, or once the
+    candidate left publicity early (cancelled). Phone, letter and visit stay open always.
+    """
+    if start is None or today < start:
+        return FILING_NOT_STARTED
+    if in_publicity and end is not None and today <= end:
+        return FILING_OPEN
+    return FILING_CLOSED
+
+
+#: what a receipt code's holder is told of their complaint (回执查询), and nothing more (P43)
+RECEIVED, BEING_HANDLED, CONCLUDED = "received", "being_handled", "concluded"
+
+
+def receipt_status(outcome: str | None, handled: bool) -> str:
+    """`CONCLUDED` once the complaint has an outcome; `BEING_HANDLED` once a handler is assigned
+    or a note written (`handled`); `RECEIVED` before that."""
+    if outcome is not None:
+        return CONCLUDED
+    return BEING_HANDLED if handled else RECEIVED
+
+
 def complaint_deadline(received: date, deadline_days: int) -> date:
     """The last day an allegation may stay without an outcome before it is overdue (办结时限)."""
     return received + timedelta(days=deadline_days)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import event
 from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
@@ -153,7 +153,8 @@ def _register_commands(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def show_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
-        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        # a route may allow more than the app-wide cap (the complaint form's evidence files)
+        limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH") or 0
         return render_template("selection/error_413.html", megabytes=limit // (1024 * 1024)), 413
 
     @app.errorhandler(InternalServerError)

@@ -83,3 +83,14 @@ SMS_GATEWAY_TOKEN = None
 #: POSTs to the voter's pages of the online ballots per client address (vetting/ballot_views.py):
 #: a meeting's phones often share the venue's one address, so room for a few hundred voters
 BALLOT_LIMIT_PER_CLIENT = "600 per 10 minutes"
+
+#: The public complaint form (举报, publicity/complaint_views.py): complaints filed per client
+#: address (only stored complaints count), every POST of the form per client, and failed
+#: receipt-code lookups per client (SECURITY.md P43, P46). The limiter keys on a keyed hash
+#: of the address, never the address itself.
+COMPLAINT_LIMIT_PER_CLIENT = "5 per hour;20 per day"
+COMPLAINT_ATTEMPT_LIMIT_PER_CLIENT = "30 per hour"
+COMPLAINT_LOOKUP_LIMIT_PER_CLIENT = "10 per hour"
+#: the largest evidence file sent with a complaint (PDF, PNG or JPEG, up to 5 per complaint);
+#: the complaint form's request body may hold five of them (MAX_CONTENT_LENGTH is raised for it)
+COMPLAINT_EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
