@@ -7,7 +7,6 @@ clock is pinned to 2026-11-20; C009 was cleared after its publicity in September
 from __future__ import annotations
 
 import re
-from io import BytesIO
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -17,20 +16,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import TestResponse, encode_multipart
+from werkzeug.test import TestResponse
 
 from publicity import complaints
 from publicity.models import Complaint, ComplaintChannel, ComplaintEvidence, ComplaintKind, ComplaintOutcome
 from selection.models import Position, Role, Round
+from tests.publicity.complaint_support import FORM, LOOKUP, PDF, PNG, main_of, receipt_of
+from tests.publicity.complaint_support import file_online as _file
 
 pytestmark = pytest.mark.db
 DAY = "2026-11-20"
-FORM = "/complaints/DEMO-2026/C010/new"
-LOOKUP = "/complaints/receipt"
-RECEIPT = re.compile(r'<p class="receipt-code" id="receipt">(\d{4}(?:-\d{4}){4})</p>')
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.7\n" + b"0" * 64
 
 
 @pytest.fixture
@@ -46,24 +41,6 @@ def _count(db: SQLAlchemy, model: type = Complaint) -> int:
 
 def _text(response: TestResponse) -> str:
     return response.get_data(as_text=True)
-
-
-def _file(client: FlaskClient, **fields: Any) -> TestResponse:
-    """POST the form, encoded in memory (the test client would spool a large body to an unclosed temp file)."""
-    data = MultiDict({"kind": "allegation", "content": "该同志在任职期间收受他人礼金。", "identity": "anonymous"})
-    for name, value in fields.items():
-        if name == "evidence":
-            data.setlist(name, [FileStorage(BytesIO(content), filename=filename) for content, filename in value])
-        else:
-            data[name] = value
-    boundary, body = encode_multipart(data)
-    return client.post(FORM, data=body, content_type=f"multipart/form-data; boundary={boundary}")
-
-
-def _receipt(response: TestResponse) -> str:
-    found = RECEIPT.search(_text(response))
-    assert found, "no receipt code on the page"
-    return found.group(1)
 
 
 def _field_errors(page: str, field: str) -> list[str]:
@@ -126,7 +103,7 @@ def test_an_anonymous_complaint_is_stored_and_its_receipt_shown_once_in_the_resp
 
     assert response.status_code == 200 and "Location" not in response.headers
     assert response.headers["Cache-Control"] == "no-store"
-    receipt = _receipt(response)
+    receipt = receipt_of(response)
     page = _text(response)
     assert "只显示这一次" in page and f'href="{LOOKUP}"' in page
     complaint = complaints.find_by_receipt(receipt)
@@ -156,7 +133,7 @@ def test_a_named_complaint_needs_a_name_and_a_way_to_reach_them_and_keeps_them_e
 
     response = _file(client, identity="named", name="王某某", phone="１３８ 0013 8000", address="某某路1号")
 
-    complaint = complaints.find_by_receipt(_receipt(response))
+    complaint = complaints.find_by_receipt(receipt_of(response))
     assert not complaint.anonymous
     assert complaints.reveal_complainant(complaint) == complaints.Complainant(
         name="王某某", phone="13800138000", email=None, address="某某路1号")
@@ -167,7 +144,7 @@ def test_an_anonymous_complaint_ignores_and_keeps_nothing_typed_into_the_identit
         client: FlaskClient, db: SQLAlchemy, demo: Round) -> None:
     response = _file(client, name="王某某", phone="bad", email="bad")
 
-    complaint = complaints.find_by_receipt(_receipt(response))
+    complaint = complaints.find_by_receipt(receipt_of(response))
     assert complaint.anonymous and complaint.complainant_cipher is None
 
 
@@ -197,7 +174,7 @@ def test_evidence_is_judged_by_its_content_not_its_name(client: FlaskClient, db:
 
     response = _file(client, evidence=[(PNG, "a.png"), (PDF, "letter.bin")])
 
-    complaint = complaints.find_by_receipt(_receipt(response))
+    complaint = complaints.find_by_receipt(receipt_of(response))
     assert sorted(e.content_type for e in complaint.evidence) == ["application/pdf", "image/png"]
     assert all(re.fullmatch(r"[0-9a-f]{32}\.(png|pdf)", e.name) for e in complaint.evidence)
 
@@ -221,7 +198,7 @@ def test_five_files_at_the_cap_fit_in_one_filing_beyond_the_app_wide_body_limit(
 
     response = _file(client, evidence=[(photo, f"{n}.png") for n in range(5)])
 
-    complaint = complaints.find_by_receipt(_receipt(response))
+    complaint = complaints.find_by_receipt(receipt_of(response))
     assert len(complaint.evidence) == 5
     # and a body beyond five files at the cap is refused before it is read
     huge = PNG + b"\x00" * (5 * 1024 * 1024)
@@ -243,7 +220,7 @@ def test_the_form_works_with_csrf_on_and_the_filing_sets_no_cookie(
                                            "csrf_token": token})
 
         assert refused.status_code == 400
-        receipt = _receipt(response)
+        receipt = receipt_of(response)
         assert "Set-Cookie" not in response.headers
         assert complaints.complaint_content(complaints.find_by_receipt(receipt)) == "有令牌"
 
@@ -265,7 +242,7 @@ def _answer(page: str) -> str:
 
 def test_the_receipt_reads_the_status_then_the_outcome_and_nothing_else(
         client: FlaskClient, db: SQLAlchemy, demo: Round, create_account: Callable[..., Any]) -> None:
-    receipt = _receipt(_file(client, content="举报内容甲乙丙"))
+    receipt = receipt_of(_file(client, content="举报内容甲乙丙"))
     complaint = complaints.find_by_receipt(receipt)
     candidate = complaint.candidate
 
@@ -280,18 +257,18 @@ def test_the_receipt_reads_the_status_then_the_outcome_and_nothing_else(
     page = _look_up(client, receipt.replace("-", ""))
 
     assert _answer(page) == "办理状态 已办结 办理结果 经核查,反映的问题不属实 办结日期 2026年11月21日"
-    main = page[page.index("<main"):page.index("</main>")]
+    main = main_of(page)
     for secret in (candidate.name, candidate.ref, "举报内容甲乙丙", "2026年11月20日", receipt,
                    receipt.replace("-", "")):
         assert secret not in main
 
 
 def test_a_wrong_and_a_malformed_code_get_the_same_answer(client: FlaskClient, db: SQLAlchemy, demo: Round) -> None:
-    receipt = _receipt(_file(client)).replace("-", "")
+    receipt = receipt_of(_file(client)).replace("-", "")
     wrong = receipt[:-1] + str((int(receipt[-1]) + 1) % 10)
 
     pages = [_look_up(client, code) for code in (wrong, "1234", "abcd-efgh", receipt + "0")]
 
-    answers = {page[page.index("<main"):page.index("</main>")] for page in pages}
+    answers = {main_of(page) for page in pages}
     assert len(answers) == 1 and "没有与此回执码对应的举报" in answers.pop()
 
