@@ -12,7 +12,8 @@ import pytest
 from publicity.rules import (
     AppointmentObstacle, Complaint, HolidayCalendar, MissingHolidayYear, PublicityError, appointment_obstacle,
     appointment_refusal, counted_days, deciding_allegation, is_during_probation, is_future, is_overdue, is_probation_due_soon,
-    may_assess, probation_end, probation_status, publicity_end, publicity_status, service_length,
+    may_assess, online_filing, probation_end, probation_status, publicity_end, publicity_status, receipt_status,
+    service_length,
 )
 from selection.pipeline import Status
 
@@ -358,3 +359,29 @@ def test_probation_status_refuses_another_result():
 ])
 def test_is_probation_due_soon_within_30_days(today, expected):
     assert is_probation_due_soon(date(2027, 10, 20), today) is expected
+
+
+# --- the online complaint form and the receipt lookup ----------------------------------
+
+
+@pytest.mark.parametrize(("start", "end", "in_publicity", "today", "expected"), [
+    (None, None, False, date(2026, 11, 20), "not_started"),                          # not scheduled
+    (date(2026, 11, 16), date(2026, 11, 22), False, date(2026, 11, 15), "not_started"),
+    (date(2026, 11, 16), date(2026, 11, 22), True, date(2026, 11, 16), "open"),      # day 1
+    (date(2026, 11, 16), date(2026, 11, 22), True, date(2026, 11, 22), "open"),      # the last day
+    (date(2026, 11, 16), date(2026, 11, 22), False, date(2026, 11, 23), "closed"),   # over (postponed)
+    (date(2026, 11, 16), date(2026, 11, 22), False, date(2026, 11, 18), "closed"),   # cancelled early
+    (date(2026, 11, 16), date(2026, 11, 22), True, date(2027, 1, 5), "closed"),      # an old record's date
+])
+def test_online_filing_is_open_only_while_the_candidate_is_in_publicity(start, end, in_publicity, today, expected):
+    assert online_filing(start, end, in_publicity, today) == expected
+
+
+@pytest.mark.parametrize(("outcome", "handled", "expected"), [
+    (None, False, "received"),
+    (None, True, "being_handled"),
+    ("unresolved", True, "concluded"),
+    ("unfounded", False, "concluded"),
+])
+def test_a_receipt_tells_received_being_handled_or_concluded(outcome, handled, expected):
+    assert receipt_status(outcome, handled) == expected
