@@ -16,6 +16,7 @@ from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 from .auth import init_auth
 from .crypto import EXTENSION_KEY
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .headers import init_headers
 from .i18n import html_lang, remember_locale, select_locale
 from .keys import load_keys
 
@@ -95,6 +96,7 @@ def _register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     app.after_request(remember_locale)
+    init_headers(app)
     app.jinja_env.globals["html_lang"] = html_lang
 
 
