@@ -404,3 +404,20 @@ def test_round_page_links_the_notices(app: Flask, db: SQLAlchemy, anonymous: Fla
     assert 'href="/notices"' in _main(page) and 'href="/notices/rounds/DEMO-2026/lists"' in page
     home = _main(_page(anonymous, "/notices"))
     assert 'href="/open/DEMO-2026"' in home and "2026年11月20日" in home
+
+
+def test_admin_pages_of_free_notices_render_and_are_linked_from_the_round_hub(
+        db: SQLAlchemy, admin: FlaskClient, anonymous: FlaskClient, store_demo: Callable[..., Round]) -> None:
+    demo = store_demo()
+    draft = notices.create_notice(demo, "correction", "更正公告", "更正内容", actor="test")
+    db.session.commit()
+
+    hub = _page(admin, "/rounds/DEMO-2026")
+    listing = _page(admin, "/notices/admin/rounds/DEMO-2026")
+    editing = _page(admin, f"/notices/admin/rounds/DEMO-2026/{draft.id}")
+
+    assert 'href="/notices/admin/rounds/DEMO-2026"' in hub
+    assert "更正公告" in listing and "草稿" in listing and "新建公告" in listing
+    assert 'name="seen"' in editing and "更正内容" in editing
+    # nobody else reaches them
+    assert anonymous.get("/notices/admin/rounds/DEMO-2026").status_code == 302
