@@ -16,9 +16,9 @@ from flask_login import current_user
 
 from selection.auth import public, requires_role
 from selection.clock import now, today
+from selection.i18n import _
 from selection.models import Position, Role, Round
 from selection.rounds import find_round
-from selection.i18n import _
 from selection.web import save, submitted
 
 from . import notice_documents as documents
