@@ -188,6 +188,11 @@ class ImportRefused(PublicityRefused):
         self.preview = preview
 
 
+def round_codes() -> list[str]:
+    """Every round's code, for choosing the scope of an import."""
+    return list(db.session.scalars(select(Round.code).order_by(Round.code)))
+
+
 def _scope(round_: Round | None) -> list[HolidayAddition]:
     where = HolidayAddition.round_id.is_(None) if round_ is None else HolidayAddition.round_id == round_.id
     return list(db.session.scalars(select(HolidayAddition).where(where)))

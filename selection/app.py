@@ -110,6 +110,7 @@ def _configure_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from exams import candidates, publication, tickets
     from exams.views import bp as exams_bp
+    from publicity.calendar_views import bp as calendar_bp
     from publicity.complaint_views import bp as complaints_bp
     from publicity.views import bp as publicity_bp
     from selection import outbox, public
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ballots_bp)  # online secret ballots at the units, and `ballots verify`
     app.register_blueprint(publicity_bp)
     app.register_blueprint(complaints_bp)  # the public complaint form and receipt lookup
+    app.register_blueprint(calendar_bp)  # the holiday calendar publicity periods are counted with
 
 
 def _register_commands(app: Flask) -> None:
