@@ -112,6 +112,38 @@ def publicity_end(start: date, days: int, mode: str, holidays: HolidayCalendar) 
     return counted_days(start, days, mode, holidays)[-1]
 
 
+#: How far ahead a running round's holiday data must reach: a publicity not yet scheduled
+#: could start, or run, within this many days. The State Council publishes the next year's
+#: arrangement (节假日安排) in late autumn, so from early November on the next year is asked for.
+HOLIDAY_LOOKAHEAD_DAYS = 60
+
+
+def missing_holiday_years(holidays: HolidayCalendar, today: date, starts: Iterable[date], days: int,
+                          mode: str, *, running: bool,
+                          lookahead_days: int = HOLIDAY_LOOKAHEAD_DAYS) -> tuple[int, ...]:
+    """The years without holiday data a round may still need, in order (RULES.md §9).
+
+    A round whose positions are all closed needs none. A running one may need every year
+    from `today`'s to the one `lookahead_days` ahead (a publicity not yet scheduled could
+    fall there), and the first missing year of each scheduled publicity's period, counted
+    from its `start` with the round's `days` and `mode`. Before, a publicity would be
+    refused or the round's figures would fail naming the year; this names it in advance.
+    """
+    if not running:
+        return ()
+    known = holidays.known_years()
+    ahead = today + timedelta(days=lookahead_days)
+    missing = {year for year in range(today.year, ahead.year + 1) if year not in known}
+    for start in starts:
+        try:
+            counted_days(start, days, mode, holidays)
+        except MissingHolidayYear as gap:
+            missing.add(gap.year)
+        except PublicityError:
+            continue  # a period the settings cannot count is refused elsewhere, with its own words
+    return tuple(sorted(missing))
+
+
 def service_length(since: date, at: date) -> tuple[int, int]:
     """Whole years and months from `since` to `at`, as a publicity notice states time in a post or rank.
 

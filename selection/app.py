@@ -112,6 +112,7 @@ def _configure_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from exams import candidates, publication, tickets
     from exams.views import bp as exams_bp
+    from publicity.calendar_views import bp as calendar_bp
     from publicity.complaint_views import bp as complaints_bp
     from publicity.notice_views import bp as notices_bp
     from publicity.views import bp as publicity_bp
@@ -140,7 +141,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ballots_bp)  # online secret ballots at the units, and `ballots verify`
     app.register_blueprint(publicity_bp)
     app.register_blueprint(complaints_bp)  # the public complaint form and receipt lookup
+<<<<<<< HEAD
     app.register_blueprint(notices_bp)  # the public notices (公告公示) and the free notices staff write
+=======
+    app.register_blueprint(calendar_bp)  # the holiday calendar publicity periods are counted with
+>>>>>>> issue6-calendar
 
 
 def _register_commands(app: Flask) -> None:
