@@ -141,11 +141,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ballots_bp)  # online secret ballots at the units, and `ballots verify`
     app.register_blueprint(publicity_bp)
     app.register_blueprint(complaints_bp)  # the public complaint form and receipt lookup
-<<<<<<< HEAD
     app.register_blueprint(notices_bp)  # the public notices (公告公示) and the free notices staff write
-=======
     app.register_blueprint(calendar_bp)  # the holiday calendar publicity periods are counted with
->>>>>>> issue6-calendar
 
 
 def _register_commands(app: Flask) -> None:
