@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from exams import candidates, publication, tickets
     from exams.views import bp as exams_bp
     from publicity.complaint_views import bp as complaints_bp
+    from publicity.supervision_views import bp as supervision_bp
     from publicity.views import bp as publicity_bp
     from selection import outbox, public
     from selection.accounts.views import bp as accounts_bp
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ballots_bp)  # online secret ballots at the units, and `ballots verify`
     app.register_blueprint(publicity_bp)
     app.register_blueprint(complaints_bp)  # the public complaint form and receipt lookup
+    app.register_blueprint(supervision_bp)  # the supervision staff's complaint workbench (干部监督)
 
 
 def _register_commands(app: Flask) -> None:
