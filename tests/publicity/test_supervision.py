@@ -303,3 +303,39 @@ def test_complaint_events_stay_under_the_complaints_subject(
 def test_backfill_for_pairs_cancellations_with_proposals_in_order(
         proposed: list[str], cancelled: list[str], backfill: list[str], ref: str, expected: str | None) -> None:
     assert rules.backfill_for(proposed, cancelled, backfill, ref) == expected
+
+
+def test_the_back_ends_send_an_outcome_to_its_recipient_and_log_no_number(
+        db: SQLAlchemy, store_demo: Callable[..., Round], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    import json
+    import logging
+    import urllib.request
+
+    from selection.notify import HttpSmsBackend, LogBackend, queue_to_recipient
+
+    round_ = store_demo()
+    message = queue_to_recipient("13800138000", Channel.SMS, kind=supervision.COMPLAINT_OUTCOME, subject="结果",
+                                 body="您反映的问题已办结。", round_=round_)
+    sent: list[dict[str, Any]] = []
+
+    class Reply:
+        status = 200
+
+        def __enter__(self) -> Reply:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    def urlopen(request: urllib.request.Request, timeout: float) -> Reply:
+        sent.append(json.loads(request.data))  # type: ignore[arg-type]
+        return Reply()
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    HttpSmsBackend({"SMS_GATEWAY_URL": "https://sms.example.invalid/send"}).send(message)
+    with caplog.at_level(logging.INFO, logger="selection.notify"):
+        LogBackend().send(message)
+
+    assert sent == [{"to": "13800138000", "text": "您反映的问题已办结。", "reference": str(message.id)}]
+    assert "13800138000" not in caplog.text and f"notification {message.id}" in caplog.text
