@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from publicity.calendar_views import bp as calendar_bp
     from publicity.complaint_views import bp as complaints_bp
     from publicity.notice_views import bp as notices_bp
+    from publicity.supervision_views import bp as supervision_bp
     from publicity.views import bp as publicity_bp
     from selection import outbox, public
     from selection.accounts.views import bp as accounts_bp
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(complaints_bp)  # the public complaint form and receipt lookup
     app.register_blueprint(notices_bp)  # the public notices (公告公示) and the free notices staff write
     app.register_blueprint(calendar_bp)  # the holiday calendar publicity periods are counted with
+    app.register_blueprint(supervision_bp)  # the supervision staff's complaint workbench (干部监督)
 
 
 def _register_commands(app: Flask) -> None:
