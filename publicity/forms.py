@@ -7,7 +7,8 @@ so a save over someone else's is refused rather than lost.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -56,3 +57,26 @@ class AssessmentForm(_CandidateForm):
     on = DateField(_l("Assessed on"), validators=[DataRequired()])
     result = RadioField(_l("Result"), validators=[InputRequired()],
                         choices=[SelectChoice(result.value, label) for result, label in ASSESSMENT_LABELS.items()])
+
+
+# --- the holiday calendar (节假日安排) -------------------------------------------------------
+
+
+class CalendarImportForm(FlaskForm):
+    """A file of holiday additions to preview (CSV or JSON), for every round or one."""
+
+    data_file = FileField(_l("File (CSV or JSON)"), validators=[FileRequired()])
+    #: "" for every round (system-wide), else a round's code; choices are set by the view
+    scope = SelectField(_l("For"), choices=[], validate_choice=True)
+
+
+class CalendarConfirmForm(FlaskForm):
+    """Store the additions the preview showed: its rows come back signed, never kept on the server."""
+
+    token = HiddenField(validators=[DataRequired()])
+
+
+class RemoveAdditionForm(FlaskForm):
+    """Take one system-wide addition out."""
+
+    day = DateField(validators=[DataRequired()])

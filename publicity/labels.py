@@ -1,4 +1,4 @@
-"""Words for what the publicity screens and notices show (公示用语): sex, education, assessment results,
+"""Words for what the publicity screens and notices show (公示用语): sex, education, assessment results, holiday names,
 complaints' outcomes and what a receipt code's holder is told."""
 
 from __future__ import annotations
@@ -36,6 +36,27 @@ ASSESSMENT_LABELS: Mapping[AssessmentResult, LazyString] = MappingProxyType({
 PUBLICITY_MODE_LABELS: Mapping[str, LazyString] = MappingProxyType({
     "calendar": _l("calendar days, statutory-holiday rest days excepted"),
     "working": _l("working days"),
+})
+
+#: the national calendar's holiday names (the `chinese-calendar` package gives them in English)
+HOLIDAY_NAME_LABELS: Mapping[str, LazyString] = MappingProxyType({
+    "New Year's Day": _l("New Year's Day"),
+    "Spring Festival": _l("Spring Festival"),
+    "Tomb-sweeping Day": _l("Tomb-sweeping Day"),
+    "Labour Day": _l("Labour Day"),
+    "Dragon Boat Festival": _l("Dragon Boat Festival"),
+    "National Day": _l("National Day"),
+    "Mid-autumn Festival": _l("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": _l("Anti-Fascist 70th Day"),
+})
+
+#: how a calendar counts a day (publicity.calendar_rules.DayState.kind)
+DAY_STATE_LABELS: Mapping[str, LazyString] = MappingProxyType({
+    "holiday": _l("rest day"),
+    "workday": _l("make-up working day"),
+    "weekday": _l("ordinary working day"),
+    "weekend": _l("ordinary weekend day"),
+    "unknown": _l("no holiday data for the year"),
 })
 
 #: the outcome of a complaint in words (查处结果), as a complainant and supervision staff read it

@@ -112,6 +112,38 @@ def publicity_end(start: date, days: int, mode: str, holidays: HolidayCalendar) 
     return counted_days(start, days, mode, holidays)[-1]
 
 
+#: How far ahead a running round's holiday data must reach: a publicity not yet scheduled
+#: could start, or run, within this many days. The State Council publishes the next year's
+#: arrangement (节假日安排) in late autumn, so from early November on the next year is asked for.
+HOLIDAY_LOOKAHEAD_DAYS = 60
+
+
+def missing_holiday_years(holidays: HolidayCalendar, today: date, starts: Iterable[date], days: int,
+                          mode: str, *, running: bool,
+                          lookahead_days: int = HOLIDAY_LOOKAHEAD_DAYS) -> tuple[int, ...]:
+    """The years without holiday data a round may still need, in order (RULES.md §9).
+
+    A round whose positions are all closed needs none. A running one may need every year
+    from `today`'s to the one `lookahead_days` ahead (a publicity not yet scheduled could
+    fall there), and the first missing year of each scheduled publicity's period, counted
+    from its `start` with the round's `days` and `mode`. Before, a publicity would be
+    refused or the round's figures would fail naming the year; this names it in advance.
+    """
+    if not running:
+        return ()
+    known = holidays.known_years()
+    ahead = today + timedelta(days=lookahead_days)
+    missing = {year for year in range(today.year, ahead.year + 1) if year not in known}
+    for start in starts:
+        try:
+            counted_days(start, days, mode, holidays)
+        except MissingHolidayYear as gap:
+            missing.add(gap.year)
+        except PublicityError:
+            continue  # a period the settings cannot count is refused elsewhere, with its own words
+    return tuple(sorted(missing))
+
+
 def service_length(since: date, at: date) -> tuple[int, int]:
     """Whole years and months from `since` to `at`, as a publicity notice states time in a post or rank.
 
@@ -330,3 +362,67 @@ def probation_status(assessment: str | None) -> Status:
 def is_probation_due_soon(end: date, today: date) -> bool:
     """Probation ending within 30 days (0–30 days after today) is flagged."""
     return 0 <= (end - today).days <= PROBATION_DUE_SOON_DAYS
+
+
+# --- the supervision workbench (干部监督, RULES.md §10) -----------------------------------
+
+#: outcomes after which nothing more is decided: every outcome but `unresolved`
+FINAL_OUTCOMES = ("unfounded", "founded_not_affecting", "founded_affecting")
+#: what a suggestion (about the publicity work) can conclude with: it never affects the candidate
+SUGGESTION_OUTCOMES = ("unfounded", "founded_not_affecting")
+#: where a complaint stands on the workbench
+OPEN, OVERDUE, UNRESOLVED, CONCLUDED = "open", "overdue", "unresolved", "concluded"
+COMPLAINT_STATES = (OPEN, OVERDUE, UNRESOLVED, CONCLUDED)
+
+
+def is_final(outcome: str | None) -> bool:
+    """An outcome that closes the complaint for good (办结); `unresolved` may still be concluded."""
+    return outcome in FINAL_OUTCOMES
+
+
+def complaint_state(complaint: Complaint, today: date, deadline_days: int) -> str:
+    """Open, overdue (an allegation without an outcome past its deadline), unresolved or concluded."""
+    if is_final(complaint.outcome):
+        return CONCLUDED
+    if complaint.outcome == "unresolved":
+        return UNRESOLVED
+    return OVERDUE if is_overdue(complaint, today, deadline_days) else OPEN
+
+
+def outcome_refusal(complaint: Complaint, outcome: str, concluded_on: date, today: date) -> str | None:
+    """Why `outcome` on `concluded_on` cannot be recorded for `complaint`, or None when it can.
+
+    A final outcome is final; `unresolved` (一时难以查清) may later be concluded finally, but
+    not recorded twice. A suggestion concludes only as unfounded or founded without effect
+    (it never blocks). The date falls between the receipt and today.
+    """
+    if outcome not in OUTCOMES:
+        return "unknown_outcome"
+    if is_final(complaint.outcome):
+        return "already_final"
+    if complaint.outcome == outcome:
+        return "unchanged"
+    if complaint.kind == SUGGESTION and outcome not in SUGGESTION_OUTCOMES:
+        return "suggestion_outcome"
+    if concluded_on < complaint.received:
+        return "before_received"
+    if is_future(concluded_on, today):
+        return "future"
+    return None
+
+
+def backfill_for(proposed: Iterable[str], cancelled: Iterable[str], backfill: Iterable[str], ref: str) -> str | None:
+    """The backfill proposal (依次递补) the engine made for the cancelled candidate `ref`, or None (seat open).
+
+    The engine settles the elected, then each successor, in that order (`proposed`), and
+    proposes one successor per cancellation while one exists; once a cancellation finds
+    none (nobody left, or a tie), no later one does. So the i-th cancellation in that order
+    is answered by the i-th backfill proposal, if there is one.
+    """
+    cancelled_set = set(cancelled)
+    order = [r for r in proposed if r in cancelled_set]
+    successors = list(backfill)
+    if ref not in order:
+        return None
+    index = order.index(ref)
+    return successors[index] if index < len(successors) else None

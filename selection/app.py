@@ -16,6 +16,7 @@ from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 from .auth import init_auth
 from .crypto import EXTENSION_KEY
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .headers import init_headers
 from .i18n import html_lang, remember_locale, select_locale
 from .keys import load_keys
 
@@ -95,6 +96,7 @@ def _register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     app.after_request(remember_locale)
+    init_headers(app)
     app.jinja_env.globals["html_lang"] = html_lang
 
 
@@ -110,7 +112,10 @@ def _configure_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from exams import candidates, publication, tickets
     from exams.views import bp as exams_bp
+    from publicity.calendar_views import bp as calendar_bp
     from publicity.complaint_views import bp as complaints_bp
+    from publicity.notice_views import bp as notices_bp
+    from publicity.supervision_views import bp as supervision_bp
     from publicity.views import bp as publicity_bp
     from selection import outbox, public
     from selection.accounts.views import bp as accounts_bp
@@ -137,6 +142,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ballots_bp)  # online secret ballots at the units, and `ballots verify`
     app.register_blueprint(publicity_bp)
     app.register_blueprint(complaints_bp)  # the public complaint form and receipt lookup
+    app.register_blueprint(notices_bp)  # the public notices (公告公示) and the free notices staff write
+    app.register_blueprint(calendar_bp)  # the holiday calendar publicity periods are counted with
+    app.register_blueprint(supervision_bp)  # the supervision staff's complaint workbench (干部监督)
 
 
 def _register_commands(app: Flask) -> None:

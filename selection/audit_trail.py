@@ -1,4 +1,10 @@
-"""Reading the audit trail (审计记录): filtered, newest first, and each change as key: old → new."""
+"""Reading the audit trail (审计记录): filtered, newest first, and each change as key: old → new.
+
+This is the organisation department's view of the trail. Complaint events (``complaint.*``)
+are left out of it, page and export alike: what is done about a complaint is for supervision
+staff only, who read a complaint's own history on its workbench page (SECURITY.md P17, P18).
+The chain itself keeps them, and `audit verify` checks every event.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,8 @@ from .extensions import db
 from .models import AuditEvent, Round
 
 PER_PAGE = 50
+#: actions of this prefix are shown to supervision staff only (publicity/supervision.py)
+SUPERVISION_ONLY_PREFIX = "complaint."
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,8 @@ class Change:
 
 
 def _query(where: AuditFilter) -> Select[tuple[AuditEvent]]:
-    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    query = (select(AuditEvent).where(~AuditEvent.action.startswith(SUPERVISION_ONLY_PREFIX, autoescape=True))
+             .order_by(AuditEvent.id.desc()))
     if where.round_code:
         round_id = db.session.scalar(select(Round.id).where(Round.code == where.round_code))
         query = query.where(AuditEvent.round_id == round_id)

@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
+
+from .extensions import db
 from .models import Candidate, Position, Round
 from .pipeline import STAGE_ORDER, Stage, Status
 from .record.dashboard import Deadline, ScoreSeries, Step, deadlines, funnel, score_series
 from .record.engine import CandidateResult, PositionResult, Results
 from .record.parse import RecordError
-from .record.services import StageIncomplete, round_state
+from .record.services import StageIncomplete, missing_holiday_years, round_state
 from .record.stages import closing_refusal
 from .rules import SETTING_NAMES, DomainError, exact_percent, mask_id_number, resolve_settings, settings_as_strings
 from .services import reveal_id_number
@@ -92,6 +95,8 @@ class DashboardView:
     candidates: dict[str, Candidate] = field(default_factory=dict)
     as_of: date | None = None
     problems: tuple[str, ...] = ()
+    #: years without holiday data the round may still need (a warning, with a link to the calendar)
+    missing_years: tuple[int, ...] = ()
 
 
 def _problems(error: Exception) -> tuple[str, ...]:
@@ -163,12 +168,19 @@ def round_dashboard(round_: Round, *, today: date) -> DashboardView:
     """The dashboard's funnel, histograms and deadline panel."""
     results, problems = _results(round_, today)
     candidates = {c.ref: c for c in round_.candidates}
+    missing = missing_holiday_years(round_, today=today)
     if results is None:
-        return DashboardView(round_, (), (), (), candidates, None, problems)
+        return DashboardView(round_, (), (), (), candidates, None, problems, missing)
     position_of = {c.ref: c.position.code for c in round_.candidates}
     series = score_series(results, position_of, [p.code for p in round_.positions])
     return DashboardView(round_, tuple(funnel(c.status for c in results.candidates)), tuple(series),
-                         tuple(deadlines(results)), candidates, results.as_of)
+                         tuple(deadlines(results)), candidates, results.as_of, missing_years=missing)
+
+
+def missing_holiday_years_by_round(*, today: date) -> dict[str, tuple[int, ...]]:
+    """For the round list: each round's code → the years without holiday data it may still need (if any)."""
+    return {round_.code: missing for round_ in db.session.scalars(select(Round))
+            if (missing := missing_holiday_years(round_, today=today))}
 
 
 def export_rows(overview: PositionOverview, status_label: Callable[[Status], str]) -> Sequence[Sequence[object]]:

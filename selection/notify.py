@@ -5,7 +5,9 @@
 the words the candidate reads, has changed. The outbox names the user, never a number or
 an address: a back-end looks the address up (decrypting the phone number) only when it
 sends, and nothing here logs or stores a number, an address or a message's text
-(SECURITY.md P30, P36).
+(SECURITY.md P30, P36). A message to someone without an account (a named complainant told
+the outcome, `queue_to_recipient`) keeps their address or number only encrypted to the row,
+and the staff page never lists it (P17).
 
 Delivery (``flask --app selection outbox deliver``, selection/outbox.py) claims due messages
 with `claim_due` and sends each with `send_claimed`; a failed send is retried after 1, 5, 25
@@ -32,6 +34,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import joinedload
 
+from .crypto import decrypt_field, encrypt_field
 from .extensions import db
 from .i18n import _
 from .labels import CANDIDATE_STATUS_LABELS
@@ -77,6 +80,35 @@ def queue_notification(user: User, *, kind: str, subject: str, body: str,
     db.session.add_all(queued)
     db.session.flush()
     return queued
+
+
+def recipient_aad(notification_id: int) -> str:
+    """What binds a message's encrypted recipient to its row: ``notifications:recipient:<id>``."""
+    return f"notifications:recipient:{notification_id}"
+
+
+def queue_to_recipient(recipient: str, channel: Channel, *, kind: str, subject: str, body: str,
+                       round_: Round | None = None) -> Notification:
+    """Put a message to someone without an account (a named complainant) in the outbox.
+
+    The address or number is stored only encrypted, bound to the message's id; the back-end
+    decrypts it when it sends. The outbox page never lists these messages (SECURITY.md P17).
+    """
+    notification = Notification(user_id=None, round_id=None if round_ is None else round_.id, channel=channel,
+                                kind=kind, subject=subject[:200], body=body, status=DeliveryStatus.PENDING,
+                                attempts=0, next_attempt_at=utcnow())
+    db.session.add(notification)
+    db.session.flush()  # the id the recipient is bound to
+    notification.recipient_cipher = encrypt_field(recipient, aad=recipient_aad(notification.id))
+    db.session.flush()
+    return notification
+
+
+def reveal_recipient(notification: Notification) -> str | None:
+    """The address or number of a message to someone without an account, decrypted to send it."""
+    if notification.recipient_cipher is None:
+        return None
+    return decrypt_field(notification.recipient_cipher, aad=recipient_aad(notification.id))
 
 
 def notify_status_changes(round_: Round, changes: Sequence[tuple[Candidate, Status]]) -> int:
@@ -152,7 +184,10 @@ class Backend(Protocol):
 
 
 class LogBackend:
-    """Sends nothing: marks the message sent and logs its id, kind, channel and user id (the default)."""
+    """Sends nothing: marks the message sent and logs its id, kind, channel and user id (the default).
+
+    A message to someone without an account logs "user None": never their address or number.
+    """
 
     name = "log"
 
@@ -181,7 +216,10 @@ class SmtpBackend:
             raise ValueError("SMTP_SENDER must be set to send email")
 
     def send(self, notification: Notification) -> None:
-        address = notification.user.email
+        if notification.user is None:
+            address = reveal_recipient(notification)
+        else:
+            address = notification.user.email
         if not address:
             raise DeliveryError("the account has no email address any more")
         message = EmailMessage()
@@ -224,8 +262,11 @@ class HttpSmsBackend:
     def send(self, notification: Notification) -> None:
         from .services import reveal_phone  # decrypted here, at send time, and nowhere stored
 
-        person = notification.user.person
-        phone = None if person is None else reveal_phone(person)
+        if notification.user is None:
+            phone = reveal_recipient(notification)
+        else:
+            person = notification.user.person
+            phone = None if person is None else reveal_phone(person)
         if phone is None:
             raise DeliveryError("the account has no phone number any more")
         payload = json.dumps({"to": phone, "text": notification.body, "reference": str(notification.id)},
@@ -336,6 +377,9 @@ def send_claimed(notification_id: int, backends: Mapping[Channel, Backend], *, n
 
 #: messages per page of the outbox page
 PER_PAGE = 50
+#: the page lists messages to accounts only: a message to someone without one is an outcome
+#: sent to a named complainant, which only supervision staff may see (SECURITY.md P17)
+_TO_ACCOUNTS = Notification.user_id.is_not(None)
 
 
 @dataclass(frozen=True)
@@ -350,7 +394,8 @@ class OutboxFilter:
 
 def outbox_page(where: OutboxFilter, page: int = 1) -> Pagination:
     """One page of the outbox, newest first, with each message's user loaded."""
-    query = select(Notification).options(joinedload(Notification.user)).order_by(Notification.id.desc())
+    query = (select(Notification).options(joinedload(Notification.user)).where(_TO_ACCOUNTS)
+             .order_by(Notification.id.desc()))
     if where.status in set(DeliveryStatus):
         query = query.where(Notification.status == DeliveryStatus(where.status))
     if where.channel in set(Channel):
@@ -364,10 +409,12 @@ def outbox_page(where: OutboxFilter, page: int = 1) -> Pagination:
 
 def outbox_counts() -> dict[DeliveryStatus, int]:
     """How many messages are pending, sent and failed."""
-    counted = dict(db.session.execute(select(Notification.status, func.count()).group_by(Notification.status)).all())
+    counted = dict(db.session.execute(select(Notification.status, func.count()).where(_TO_ACCOUNTS)
+                                      .group_by(Notification.status)).all())
     return {status: int(counted.get(status, 0)) for status in DeliveryStatus}
 
 
 def outbox_kinds() -> list[str]:
     """The kinds of message in the outbox, for the filter."""
-    return list(db.session.scalars(select(Notification.kind).distinct().order_by(Notification.kind)))
+    return list(db.session.scalars(select(Notification.kind).where(_TO_ACCOUNTS).distinct()
+                                   .order_by(Notification.kind)))

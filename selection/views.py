@@ -13,13 +13,14 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from . import audit_trail, hub, rounds, services
 from .audit import verify_chain
-from .auth import public, requires_role, signed_in_user
+from .auth import may_visit, public, requires_role, signed_in_user
 from .charts import funnel_svg, histogram_svg
 from .clock import today
 from .extensions import db
@@ -136,7 +137,14 @@ def _xlsx(content: bytes, filename: str) -> ResponseReturnValue:
 @public
 def list_rounds() -> ResponseReturnValue:
     rounds_ = services.summarize_rounds()
-    return render_template("selection/round_list.html", rounds=rounds_, stage_labels=STAGE_LABELS)
+    # the holiday-data warning is the organisation department's business, not the public's
+    gaps = hub.missing_holiday_years_by_round(today=today()) if _may_fix_calendar() else {}
+    return render_template("selection/round_list.html", rounds=rounds_, stage_labels=STAGE_LABELS,
+                           holiday_gaps=gaps)
+
+
+def _may_fix_calendar() -> bool:
+    return bool(current_user.is_authenticated) and may_visit("calendar.show_calendar", current_user.role)
 
 
 # ---------------------------------------------------------------- round set-up

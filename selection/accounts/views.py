@@ -85,9 +85,10 @@ def login() -> ResponseReturnValue:
             if user.must_change_password:
                 return redirect(url_for(".change_password"))
             # a candidate's home is their own page: their registrations and where each stands;
-            # a committee member's, the sittings they can vote in
+            # a committee member's, the sittings they can vote in; supervision staff's, the complaints
             home = {Role.CANDIDATE: "candidates.show_status",
-                    Role.COMMITTEE_MEMBER: "committee.list_my_sittings"}.get(user.role, "selection.list_rounds")
+                    Role.COMMITTEE_MEMBER: "committee.list_my_sittings",
+                    Role.SUPERVISION: "supervision.list_complaints"}.get(user.role, "selection.list_rounds")
             return redirect(target or url_for(home))
     g.auth_failed = request.method == "POST"
     form.username.data = None  # the reply must not tell an unknown user from a wrong password

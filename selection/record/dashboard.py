@@ -14,7 +14,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from selection.pipeline import Status
-from selection.record.engine import COMPLAINT_OVERDUE, PROBATION_DUE_SOON, CandidateResult, Results
+from selection.record.engine import PROBATION_DUE_SOON, CandidateResult, Results
 
 
 class Step(StrEnum):
@@ -117,15 +117,17 @@ class Deadline:
     """One item of the deadline panel: whose, what kind, and the date that matters (if any)."""
 
     ref: str
-    kind: str  # "publicity_end", "complaint_overdue", "probation_due_soon"
+    kind: str  # "publicity_end", "probation_due_soon"
     day: date | None
 
 
 def deadlines(results: Results) -> list[Deadline]:
-    """Publicities ending within 7 days of the results' date, overdue complaints and probations ending soon.
+    """Publicities ending within 7 days of the results' date and probations ending soon.
 
-    The last two are the engine's flags (RULES.md §10–11); a publicity is listed while its
-    candidate is still in publicity and its end falls 0–7 days ahead.
+    The latter is the engine's flag (RULES.md §11); a publicity is listed while its
+    candidate is still in publicity and its end falls 0–7 days ahead. The engine's
+    `complaint_overdue` flag is left out: overdue complaints are shown to supervision staff,
+    on their workbench (RULES.md §10; SECURITY.md P17).
     """
     soon = results.as_of + timedelta(days=PUBLICITY_SOON_DAYS)
     items: list[Deadline] = []
@@ -133,8 +135,6 @@ def deadlines(results: Results) -> list[Deadline]:
         if (c.status is Status.IN_PUBLICITY and c.publicity_end is not None
                 and results.as_of <= c.publicity_end <= soon):
             items.append(Deadline(c.ref, "publicity_end", c.publicity_end))
-        if COMPLAINT_OVERDUE in c.flags:
-            items.append(Deadline(c.ref, COMPLAINT_OVERDUE, None))
         if PROBATION_DUE_SOON in c.flags:
             items.append(Deadline(c.ref, PROBATION_DUE_SOON, c.probation_end))
     return sorted(items, key=lambda d: (d.kind, d.day or results.as_of, d.ref))

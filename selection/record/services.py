@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from exams.score_rules import exams_taken, is_published, status_visible
+from publicity.rules import missing_holiday_years as _missing_years
 from selection.audit import record_audit
 from selection.clock import now
 from selection.extensions import db
@@ -20,8 +21,8 @@ from selection.pipeline import Stage, Status
 from selection.record.engine import Results, compute
 from selection.record.model import RoundRecord
 from selection.record.stages import Missing, closing_refusal
-from selection.record.store import load_record
-from selection.rules import registration_refusal
+from selection.record.store import load_calendar, load_record, publicity_starts
+from selection.rules import registration_refusal, resolve_settings
 from selection.services import close_stage, require_stage
 
 
@@ -51,6 +52,19 @@ def round_state(round_: Round, *, today: date) -> RoundState:
 def round_results(round_: Round, *, today: date) -> Results:
     """The results every page shows (RULES.md, computed by the one engine)."""
     return round_state(round_, today=today).results
+
+
+def missing_holiday_years(round_: Round, *, today: date) -> tuple[int, ...]:
+    """The years without holiday data the round may still need (publicity.rules.missing_holiday_years).
+
+    Counted at the round's own date (`as_of`) or `today` for a live round, with the
+    system-wide additions and the round's own on top, as the engine counts.
+    """
+    holidays = load_calendar(None).merged(load_calendar(round_.id))
+    settings = resolve_settings(round_.settings or {})
+    running = any(position.stage is not Stage.CLOSED for position in round_.positions)
+    return _missing_years(holidays, round_.as_of or today, publicity_starts(round_.id), settings.publicity_days,
+                          settings.publicity_mode, running=running)
 
 
 def refresh_statuses(round_: Round, *, actor: str, today: date) -> Results:

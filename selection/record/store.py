@@ -309,7 +309,7 @@ def load_record(round_: Round, *, today: date) -> tuple[model.RoundRecord, Holid
             current_post_since=c.current_post_since, rank=c.rank, rank_since=c.rank_since, phone=reveal_phone(person),
             **d.fields(),
         ))
-    calendar = _calendar(round_.id)
+    calendar = load_calendar(round_.id)
     record = model.RoundRecord(
         code=round_.code, title=round_.title, cutoff_date=round_.cutoff_date,
         as_of=round_.as_of or today, setting_overrides=dict(round_.settings or {}),
@@ -322,7 +322,7 @@ def load_record(round_: Round, *, today: date) -> tuple[model.RoundRecord, Holid
         committees=_committees(round_.id),
         **_after_vote(round_.id, ref_of),
     )
-    return record, _calendar(None)
+    return record, load_calendar(None)
 
 
 class _StageData:
@@ -388,7 +388,8 @@ def _load_stage_data(round_id: int) -> defaultdict[int, _StageData]:
     return data
 
 
-def _calendar(round_id: int | None) -> HolidayCalendar:
+def load_calendar(round_id: int | None) -> HolidayCalendar:
+    """The holiday additions of one round, or the system-wide ones (`round_id` None), as a calendar."""
     days = db.session.scalars(select(HolidayAddition).where(
         HolidayAddition.round_id == round_id if round_id is not None else HolidayAddition.round_id.is_(None)))
     holidays, workdays = {}, set()
@@ -398,6 +399,13 @@ def _calendar(round_id: int | None) -> HolidayCalendar:
         else:
             workdays.add(day.day)
     return HolidayCalendar(holidays, frozenset(workdays))
+
+
+def publicity_starts(round_id: int) -> list[date]:
+    """The start of every publicity of the round (one per candidate who has had one)."""
+    return list(db.session.scalars(
+        select(Publicity.start).join(Candidate, Publicity.candidate_id == Candidate.id)
+        .where(Candidate.round_id == round_id)))
 
 
 def _notices(positions: Sequence[Position]) -> tuple[model.InspectionNotice, ...]:

@@ -272,3 +272,12 @@ def test_a_wrong_and_a_malformed_code_get_the_same_answer(client: FlaskClient, d
     answers = {main_of(page) for page in pages}
     assert len(answers) == 1 and "没有与此回执码对应的举报" in answers.pop()
 
+
+
+def test_the_pages_read_in_english_on_request(client: FlaskClient, demo: Round) -> None:
+    form = _text(client.get(FORM + "?lang=en"))
+    lookup = _text(client.post(LOOKUP + "?lang=en", data={"receipt": "1234"}))
+
+    assert '<html lang="en">' in form and "Report a problem during the publicity" in form
+    assert "Anonymous" in form and "Up to 5 files, each a PDF, PNG or JPEG of at most 5 MB" in form
+    assert "No complaint has this receipt code" in lookup

@@ -51,6 +51,8 @@ URL_SAMPLES: dict[str, Any] = {
     "exam": "written",
     # committee sittings (vetting/committee_views.py): the demo's sitting, held on paper
     "sitting_id": 1,
+    # the holiday calendar (publicity/calendar_views.py): a year the national calendar covers
+    "year": 2026,
     # converters
     "int": 1,
     "string": "x",

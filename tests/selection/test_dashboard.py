@@ -69,7 +69,7 @@ def test_deadlines_of_the_demo_round() -> None:
         ("C010", "publicity_end", date(2026, 11, 22))]
 
 
-def test_deadlines_list_flags_and_publicities_within_seven_days() -> None:
+def test_deadlines_list_flags_and_publicities_within_seven_days_but_no_complaint() -> None:
     as_of = date(2027, 3, 1)
     candidates = [
         CandidateResult("C001", Status.IN_PUBLICITY, publicity_end=date(2027, 3, 8)),
@@ -80,8 +80,8 @@ def test_deadlines_list_flags_and_publicities_within_seven_days() -> None:
 
     shown = deadlines(Results("R", as_of, [], candidates))
 
-    assert [(d.ref, d.kind) for d in shown] == [
-        ("C003", COMPLAINT_OVERDUE), ("C004", PROBATION_DUE_SOON), ("C001", "publicity_end")]
+    # an overdue complaint is for supervision staff only (RULES.md §10, SECURITY.md P17)
+    assert [(d.ref, d.kind) for d in shown] == [("C004", PROBATION_DUE_SOON), ("C001", "publicity_end")]
 
 
 def test_scores_are_only_those_computed() -> None:

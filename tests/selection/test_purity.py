@@ -12,7 +12,7 @@ PURE_MODULES = [
     "selection/rules.py", "selection/pipeline.py", "exams/rules.py", "vetting/rules.py", "publicity/rules.py",
     "selection/record/model.py", "selection/record/parse.py", "selection/record/engine.py",
     "selection/record/dump.py", "selection/record/stages.py", "selection/record/dashboard.py", "selection/spreadsheets.py",
-    "selection/charts.py", "exams/candidate_rules.py",
+    "selection/charts.py", "exams/candidate_rules.py", "publicity/calendar_rules.py",
     "exams/seating.py", "exams/score_rules.py", "vetting/ballot_rules.py",
 ]
 FORBIDDEN_IMPORTS = ("flask", "flask_", "sqlalchemy", "selection.extensions", "selection.models",
