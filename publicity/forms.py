@@ -56,3 +56,14 @@ class AssessmentForm(_CandidateForm):
     on = DateField(_l("Assessed on"), validators=[DataRequired()])
     result = RadioField(_l("Result"), validators=[InputRequired()],
                         choices=[SelectChoice(result.value, label) for result, label in ASSESSMENT_LABELS.items()])
+
+
+class OpenProbationBallotForm(_CandidateForm):
+    """Open the new unit's evaluation ballot on an appointee (试用期民主测评)."""
+
+
+class CloseProbationBallotForm(_CandidateForm):
+    """Close a probation ballot: its count becomes a tracking review with this date and note."""
+
+    on = DateField(_l("Review date"), validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=2000)])

@@ -13,13 +13,14 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from . import audit_trail, hub, rounds, services
 from .audit import verify_chain
-from .auth import public, requires_role, signed_in_user
+from .auth import may_visit, public, requires_role, signed_in_user
 from .charts import funnel_svg, histogram_svg
 from .clock import today
 from .extensions import db
@@ -34,7 +35,7 @@ from .pipeline import PipelineError, Stage
 from .record.dashboard import Step
 from .record.engine import COMPLAINT_OVERDUE, INSUFFICIENT_APPLICANTS, INSUFFICIENT_COMPETITION, PROBATION_DUE_SOON
 from .record.parse import RecordError
-from .record.services import StageIncomplete, close_position_stage
+from .record.services import StageIncomplete, close_position_stage, probations_due_soon
 from .rules import DomainError, SettingsError
 from .services import StaleEdit
 from .spreadsheets import Sheet, export_xlsx
@@ -136,7 +137,10 @@ def _xlsx(content: bytes, filename: str) -> ResponseReturnValue:
 @public
 def list_rounds() -> ResponseReturnValue:
     rounds_ = services.summarize_rounds()
-    return render_template("selection/round_list.html", rounds=rounds_, stage_labels=STAGE_LABELS)
+    # the organisation department sees at a glance how many probations end within 30 days (RULES.md §11)
+    role = getattr(current_user, "role", None)
+    due = len(probations_due_soon(today=today())) if may_visit("publicity.list_due_probations", role) else None
+    return render_template("selection/round_list.html", rounds=rounds_, stage_labels=STAGE_LABELS, due_probations=due)
 
 
 # ---------------------------------------------------------------- round set-up
