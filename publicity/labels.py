@@ -1,4 +1,4 @@
-"""Words for what the publicity screens and notices show (公示用语): sex, education, assessment results, the reserve pool."""
+"""Words for what the publicity screens and notices show (公示用语): sex, education, assessments, the reserve pool."""
 
 from __future__ import annotations
 

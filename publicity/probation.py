@@ -82,10 +82,10 @@ def close_probation_ballot(box: BallotBox, on: date, note: str, *, seen_version:
     if not note:
         raise PublicityRefused(_l("A tracking review needs a note."))
     settings = resolve_settings(candidate.round.settings or {})
-    cast = ballots.turnout(box).used
-    if cast < ballot_minimum(candidate.round):
+    cast, minimum = ballots.turnout(box).used, ballot_minimum(candidate.round)
+    if cast < minimum:
         raise PublicityRefused(_l("Only %(n)s ballots were cast; at least %(min)s are needed to count them. "
-                                  "Void the ballot with a reason instead."), n=cast, min=settings.evaluation_min_ballots)
+                                  "Void the ballot with a reason instead."), n=cast, min=minimum)
     count = ballots.seal_ballot_box(box)
     try:
         result = rules.probation_ballot(evaluation_counts(count.counts[candidate.ref]),

@@ -3,7 +3,8 @@
 Pure: no Flask, no database, no clock. The unit's recommendation vote (公开推荐, RULES.md §4) takes
 yes / no / abstain for each candidate; the evaluation (民主测评, RULES.md §6) one of the twelve
 values, and so does an appointee's evaluation during probation (试用期民主测评, RULES.md §11), which
-is counted apart from the round's scores. Randomness comes in as bytes, so every function here is deterministic.
+is counted apart from the round's scores. Randomness comes in as bytes, so every function here is
+deterministic.
 """
 
 from __future__ import annotations
@@ -107,8 +108,9 @@ def check_ballot(kind: str, refs: Sequence[str], choices: Mapping[str, object]) 
     """The ballot in canonical form (ref → "yes" or ref → 95), or InvalidBallot.
 
     Every candidate of the box gets exactly one allowed answer, and nothing else is on the ballot:
-    for a recommendation one of yes / no / abstain, for an evaluation (or a probation ballot) one of the twelve values of
-    RULES.md §6 (the same check as a paper ballot entered by hand, `vetting.rules.check_ballot_value`).
+    for a recommendation one of yes / no / abstain, for an evaluation (or a probation ballot) one of the
+    twelve values of RULES.md §6 (the same check as a paper ballot entered by hand,
+    `vetting.rules.check_ballot_value`).
     """
     allowed_choices(kind)
     unknown = sorted(set(choices) - set(refs))

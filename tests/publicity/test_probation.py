@@ -3,6 +3,7 @@ the rounds, and the reserve pool (后备干部). Services on both databases with
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -113,9 +114,8 @@ def test_probation_ballot_becomes_a_tracking_review_and_leaves_the_scores_alone(
 
     # Then a tracking review holds n and the trimmed mean of RULES.md §6, with the note
     assert (review.ballots, review.ballot_score, review.note) == (10, Decimal("80.63"), "适应岗位,群众认可")
-    assert review.ballot_score == rules.probation_ballot(
-        dict.fromkeys(VALUES, 0) | {v: VALUES.count(v) for v in VALUES}, trim_ratio=Decimal("0.10"),
-        min_ballots=5).score
+    assert review.ballot_score == rules.probation_ballot(Counter(VALUES), trim_ratio=Decimal("0.10"),
+                                                         min_ballots=5).score
     assert review.ballot_box_id == box.id and review.date == DAY
     assert c001.appointment.reviews == [review]
     # the box is closed like any other: counts, hash, published receipts, verifiable
