@@ -202,7 +202,8 @@ def filing_target(code: str, ref: str, *, today: date) -> FilingTarget | None:
 
 @dataclass(frozen=True)
 class ReceiptAnswer:
-    """All that a receipt code's holder learns: the status, and once concluded the outcome and its day (P43)."""
+    """All that a receipt code's holder learns: the status, the outcome once there is one, and the
+    day of a final one (P43)."""
 
     status: str
     outcome: ComplaintOutcome | None
@@ -216,6 +217,7 @@ def answer_receipt(text: str) -> ReceiptAnswer | None:
         return None
     status = rules.receipt_status(None if complaint.outcome is None else complaint.outcome.value,
                                   handled=complaint.handler_id is not None or bool(complaint.notes))
-    if status != rules.CONCLUDED:
-        return ReceiptAnswer(status, None, None)
-    return ReceiptAnswer(status, complaint.outcome, complaint.concluded_on)
+    if status == rules.CONCLUDED:
+        return ReceiptAnswer(status, complaint.outcome, complaint.concluded_on)
+    # an `unresolved` allegation is still being looked into: its holder reads that, undated
+    return ReceiptAnswer(status, complaint.outcome, None)

@@ -80,3 +80,14 @@ class RemoveAdditionForm(FlaskForm):
     """Take one system-wide addition out."""
 
     day = DateField(validators=[DataRequired()])
+
+
+class OpenProbationBallotForm(_CandidateForm):
+    """Open the new unit's evaluation ballot on an appointee (试用期民主测评)."""
+
+
+class CloseProbationBallotForm(_CandidateForm):
+    """Close a probation ballot: its count becomes a tracking review with this date and note."""
+
+    on = DateField(_l("Review date"), validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=2000)])

@@ -1,5 +1,5 @@
-"""Words for what the publicity screens and notices show (公示用语): sex, education, assessment results, holiday names,
-complaints' outcomes and what a receipt code's holder is told."""
+"""Words for what the publicity screens and notices show (公示用语): sex, education, assessments, holiday names,
+complaints' outcomes, what a receipt code's holder is told, and the reserve pool."""
 
 from __future__ import annotations
 
@@ -72,4 +72,18 @@ RECEIPT_STATUS_LABELS: Mapping[str, LazyString] = MappingProxyType({
     rules.RECEIVED: _l("Received: not yet taken up"),
     rules.BEING_HANDLED: _l("Being handled by the supervision office"),
     rules.CONCLUDED: _l("Concluded by the supervision office"),
+})
+
+#: what the final assessment means for the appointee (RULES.md §11), with %(post)s and %(rank)s
+ASSESSMENT_CONSEQUENCES: Mapping[AssessmentResult, LazyString] = MappingProxyType({
+    AssessmentResult.COMPETENT: _l("Competent: the appointment to %(post)s becomes formal."),
+    AssessmentResult.INCOMPETENT: _l("Incompetent: removed from the trial post %(post)s and reassigned at the "
+                                     "original rank, %(rank)s."),
+})
+
+#: why a runner-up is in the reserve pool (后备干部)
+RESERVE_REASON_LABELS: Mapping[str, LazyString] = MappingProxyType({
+    rules.RESERVE_NOT_ELECTED: _l("On the committee's vote list, not elected"),
+    rules.RESERVE_TIE: _l("Tied in the committee vote; the seat was left open"),
+    rules.RESERVE_BACKFILL: _l("Proposed as backfill, never appointed"),
 })

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import Date, ForeignKey, LargeBinary, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from selection.extensions import db
 from selection.models import Candidate, Round, User, UTCDateTime, new_uid, owned_backref, utcnow, value_enum
+from vetting.models import BallotBox
 
 
 class ComplaintKind(StrEnum):
@@ -163,7 +165,10 @@ class Appointment(db.Model):
 
 
 class ProbationReview(db.Model):
-    """A tracking review during probation (试用期考核)."""
+    """A tracking review during probation (试用期跟踪考核), with the new unit's ballot if one was held.
+
+    The ballot's figures belong to the review only: they never enter the round's scores.
+    """
 
     __tablename__ = "probation_reviews"
 
@@ -173,8 +178,16 @@ class ProbationReview(db.Model):
     )
     date: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text)
+    #: the online ballot of the new unit's staff whose count this review records (试用期民主测评)
+    ballot_box_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ballot_boxes.id", ondelete="SET NULL"), unique=True
+    )
+    #: valid ballots counted, and their trimmed mean (vetting.rules.evaluation_score, RULES.md §6)
+    ballots: Mapped[int | None]
+    ballot_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2, asdecimal=True))
 
     appointment: Mapped[Appointment] = relationship(back_populates="reviews")
+    ballot_box: Mapped[BallotBox | None] = relationship()
 
 
 class FinalAssessment(db.Model):

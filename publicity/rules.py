@@ -1,5 +1,5 @@
 """Publicity rules: pre-appointment publicity (任前公示) and its holiday calendar, complaints
-(举报) and their effects, appointment (任职) and probation (任职试用).
+(举报) and their effects, appointment (任职) and probation (任职试用), and the reserve pool (后备干部).
 
 Pure functions for RULES.md §9–11: no Flask, no database, no clock. Holiday data comes from
 the published national calendar (the `chinese-calendar` package) plus additions.
@@ -11,11 +11,13 @@ import calendar as _gregorian
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 import chinese_calendar
 
 from selection.pipeline import Status
 from selection.rules import DomainError
+from vetting.rules import ballots_from_tally, evaluation_score
 
 
 class PublicityError(DomainError):
@@ -214,11 +216,12 @@ RECEIVED, BEING_HANDLED, CONCLUDED = "received", "being_handled", "concluded"
 
 
 def receipt_status(outcome: str | None, handled: bool) -> str:
-    """`CONCLUDED` once the complaint has an outcome; `BEING_HANDLED` once a handler is assigned
-    or a note written (`handled`); `RECEIVED` before that."""
-    if outcome is not None:
+    """`CONCLUDED` once the complaint has a final outcome; `BEING_HANDLED` once a handler is
+    assigned or a note written (`handled`), and while it stands `unresolved` (still being
+    looked into, the appointment postponed); `RECEIVED` before that."""
+    if is_final(outcome):
         return CONCLUDED
-    return BEING_HANDLED if handled else RECEIVED
+    return BEING_HANDLED if handled or outcome is not None else RECEIVED
 
 
 def complaint_deadline(received: date, deadline_days: int) -> date:
@@ -371,7 +374,8 @@ FINAL_OUTCOMES = ("unfounded", "founded_not_affecting", "founded_affecting")
 #: what a suggestion (about the publicity work) can conclude with: it never affects the candidate
 SUGGESTION_OUTCOMES = ("unfounded", "founded_not_affecting")
 #: where a complaint stands on the workbench
-OPEN, OVERDUE, UNRESOLVED, CONCLUDED = "open", "overdue", "unresolved", "concluded"
+#: (CONCLUDED, a final outcome, is the receipt lookup's word too)
+OPEN, OVERDUE, UNRESOLVED = "open", "overdue", "unresolved"
 COMPLAINT_STATES = (OPEN, OVERDUE, UNRESOLVED, CONCLUDED)
 
 
@@ -426,3 +430,76 @@ def backfill_for(proposed: Iterable[str], cancelled: Iterable[str], backfill: It
         return None
     index = order.index(ref)
     return successors[index] if index < len(successors) else None
+
+
+# --- the evaluation ballot during probation (试用期民主测评, RULES.md §6, §11) ---------------
+
+
+@dataclass(frozen=True)
+class ProbationBallot:
+    """What a tracking review records of the new unit's ballot: how many valid ballots, their score."""
+
+    ballots: int
+    score: Decimal
+
+
+def probation_ballot(counts: Mapping[int, int], *, trim_ratio: Decimal, min_ballots: int) -> ProbationBallot:
+    """The count of an appointee's evaluation by the new unit's staff during probation.
+
+    The very rule of the round's evaluation (RULES.md §6, `vetting.rules.evaluation_score`):
+    the twelve values only; k = floor(n × `evaluation_trim_ratio`) ballots trimmed from each
+    end, the mean of the rest rounded half-up; fewer than `evaluation_min_ballots` valid ballots
+    raises TooFewBallots. The result belongs to the tracking review, never to the round's scores.
+    """
+    ballots = ballots_from_tally(counts)
+    return ProbationBallot(len(ballots), evaluation_score(ballots, trim_ratio=trim_ratio, min_ballots=min_ballots))
+
+
+# --- the reserve pool (后备干部) ----------------------------------------------------------
+
+#: why someone is in the reserve pool: not elected by the committee vote, left by a tie with the
+#: seat left open, or proposed as backfill (依次递补) and never appointed
+RESERVE_NOT_ELECTED = "not_elected"
+RESERVE_TIE = "tie"
+RESERVE_BACKFILL = "backfill_not_appointed"
+#: the statuses of a backfill candidate that keep them out: an allegation found, or not cleared
+_NOT_CLEARED = frozenset({Status.CANCELLED, Status.POSTPONED})
+
+
+@dataclass(frozen=True)
+class Runner:
+    """A candidate of a position after its committee vote, as the reserve pool rule sees them."""
+
+    ref: str
+    status: Status
+    total: Decimal | None
+    rank: int | None
+    #: on the committee's vote list (so inspected and found qualified, RULES.md §8)
+    on_vote_list: bool
+    proposed_as_backfill: bool
+    appointed: bool
+
+
+def reserve_reason(runner: Runner, *, selection_over: bool) -> str | None:
+    """Why a candidate goes into the reserve pool (后备干部), or None.
+
+    Only once the position's selection is over (the caller says so: its stage is the
+    appointment, the probation or closed), and only for candidates who passed the inspection
+    and reached the committee's vote list: `not_elected`; `tie_revote` (a tie left the seat
+    open); or proposed as backfill and never appointed, unless an allegation against them was
+    founded or could not be cleared (cancelled, postponed). Nobody who was appointed.
+    """
+    if not selection_over or not runner.on_vote_list or runner.appointed:
+        return None
+    if runner.status is Status.NOT_ELECTED:
+        return RESERVE_NOT_ELECTED
+    if runner.status is Status.TIE_REVOTE:
+        return RESERVE_TIE
+    if runner.proposed_as_backfill and runner.status not in _NOT_CLEARED:
+        return RESERVE_BACKFILL
+    return None
+
+
+def reserve_order(rank: int | None, total: Decimal | None) -> tuple[int, Decimal]:
+    """The pool's order: by the rank of the weighted total in their position, then by the total (higher first)."""
+    return (rank if rank is not None else 10**9, -(total if total is not None else Decimal(0)))

@@ -259,7 +259,7 @@ def require_probation_stage(position: Position) -> None:
         require_stage(position, Stage.PROBATION)
 
 
-def _on_probation(candidate: Candidate, seen_version: int, today: date) -> tuple[Appointment, date, date]:
+def require_on_probation(candidate: Candidate, seen_version: int, today: date) -> tuple[Appointment, date, date]:
     """The appointment of a candidate on probation, the round's date and the probation end."""
     require_probation_stage(candidate.position)
     claim_version(candidate, seen_version)
@@ -276,7 +276,7 @@ def _on_probation(candidate: Candidate, seen_version: int, today: date) -> tuple
 def add_probation_review(candidate: Candidate, on: date, note: str, *, seen_version: int, actor: str,
                          today: date) -> ProbationReview:
     """Record a tracking review (试用期跟踪考核) dated within the probation; audited."""
-    appointment, day, end = _on_probation(candidate, seen_version, today)
+    appointment, day, end = require_on_probation(candidate, seen_version, today)
     _require_past(on, day)
     if not rules.is_during_probation(appointment.date, end, on):
         raise PublicityRefused(_l("A tracking review must fall within the probation, from %(start)s to %(end)s."),
@@ -300,7 +300,7 @@ def record_final_assessment(candidate: Candidate, result: AssessmentResult, on: 
     `competent` → formally appointed; `incompetent` → probation failed: removed from the
     trial post and reassigned at the original rank.
     """
-    appointment, day, end = _on_probation(candidate, seen_version, today)
+    appointment, day, end = require_on_probation(candidate, seen_version, today)
     _require_past(on, day)
     if not rules.may_assess(end, on):
         raise PublicityRefused(_l("The final assessment can be recorded only on or after the probation end, "

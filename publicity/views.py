@@ -1,4 +1,4 @@
-"""Pages of the publicity package (公示与任职): publicity scheduling, appointment and probation.
+"""Pages of the publicity package (公示与任职): publicity scheduling, appointment, probation and the reserve pool.
 
 How a stage screen is built (permissions, URLs, services, refusals, tests, git): docs/web.md — read it first.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -21,16 +21,25 @@ from selection.models import Candidate, Position, Role
 from selection.pipeline import PipelineError, Stage
 from selection.rules import DomainError
 from selection.services import StaleEdit, require_stage
-from selection.web import flash_refusal, refusal_message, save
+from selection.spreadsheets import Sheet, export_xlsx
+from selection.web import flash_refusal, no_store, refusal_message, save
+from vetting.ballots import turnout
 
-from . import rules, services
-from .forms import AppointmentForm, AssessmentForm, ConfirmPublicityForm, PublicityStartForm, ReviewForm
-from .labels import ASSESSMENT_LABELS, EDUCATION_LABELS, PUBLICITY_MODE_LABELS, SEX_LABELS
+from . import probation, rules, services
+from .forms import (
+    AppointmentForm, AssessmentForm, CloseProbationBallotForm, ConfirmPublicityForm, OpenProbationBallotForm,
+    PublicityStartForm, ReviewForm,
+)
+from .labels import (
+    ASSESSMENT_CONSEQUENCES, ASSESSMENT_LABELS, EDUCATION_LABELS, PUBLICITY_MODE_LABELS, RESERVE_REASON_LABELS,
+    SEX_LABELS,
+)
 from .models import AssessmentResult
 
 bp = Blueprint("publicity", __name__, url_prefix="/publicity", template_folder="templates")
 
 POSITION_URL = "/rounds/<code>/positions/<position>"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: what a service may refuse with; `flash_refusal` words each of them
 REFUSED = (DomainError, PipelineError, StaleEdit)
 
@@ -157,7 +166,9 @@ def record_probation(code: str, position: str) -> ResponseReturnValue:
     board = services.position_board(place, today=today())
     refusal = _stage_refusal(lambda p: services.require_probation_screen(board), place)
     return _page("publicity/probation_record.html", place, board, refusal=refusal,
-                 due_soon=services.probations_due_soon(board))
+                 due_soon=services.probations_due_soon(board), probation_box=probation.probation_box,
+                 turnout=turnout, consequences=ASSESSMENT_CONSEQUENCES,
+                 min_ballots=probation.ballot_minimum(place.round))
 
 
 @bp.post(POSITION_URL + "/probation/reviews")
@@ -190,3 +201,69 @@ def record_final_assessment(code: str, position: str) -> ResponseReturnValue:
             actor=current_user.username, today=today()),
             _("The final assessment of %(ref)s is recorded.", ref=candidate.ref))
     return redirect(url_for(".record_probation", code=code, position=position))
+
+
+# --- the evaluation ballot during probation (试用期民主测评) -------------------------------------
+
+
+@bp.post(POSITION_URL + "/probation/ballots")
+@requires_role(Role.ADMIN)
+def open_probation_ballot(code: str, position: str) -> ResponseReturnValue:
+    place = _position(code, position)
+    form = OpenProbationBallotForm()
+    opened: list[Any] = []
+    if not form.validate_on_submit():
+        _form_invalid()
+    else:
+        candidate = _candidate(place, form.ref.data)
+        if save(lambda: opened.append(probation.open_probation_ballot(
+                candidate, seen_version=form.version.data, actor=current_user.username, today=today())),
+                _("The ballot of %(unit)s on %(ref)s is open. Print the voting codes for the meeting.",
+                  unit=place.unit, ref=candidate.ref)):
+            return redirect(url_for("ballots.show_box", code=code, box_id=opened[0].id))
+    return redirect(url_for(".record_probation", code=code, position=position))
+
+
+@bp.post(POSITION_URL + "/probation/ballots/<int:box_id>/close")
+@requires_role(Role.ADMIN)
+def close_probation_ballot(code: str, position: str, box_id: int) -> ResponseReturnValue:
+    place = _position(code, position)
+    box = probation.find_probation_box(place, box_id) or abort(404)
+    form = CloseProbationBallotForm()
+    if not form.validate_on_submit():
+        _form_invalid()
+    else:
+        save(lambda: probation.close_probation_ballot(box, form.on.data, form.note.data,
+                                                      seen_version=form.version.data,
+                                                      actor=current_user.username, today=today()),
+             _("The ballot is closed and counted; its count is recorded as a tracking review."))
+    return redirect(url_for(".record_probation", code=code, position=position))
+
+
+# --- across the rounds: probations due soon, the reserve pool ------------------------------------
+
+
+@bp.get("/probation/due")
+@requires_role(Role.ADMIN)
+def list_due_probations() -> ResponseReturnValue:
+    return render_template("publicity/probation_due.html", due=probation.due_probations(today=today()))
+
+
+@bp.get("/reserve")
+@requires_role(Role.ADMIN)
+def list_reserve() -> ResponseReturnValue:
+    return render_template("publicity/reserve_list.html", pool=probation.reserve_pool(today=today()),
+                           reasons=RESERVE_REASON_LABELS)
+
+
+@bp.get("/reserve.xlsx")
+@requires_role(Role.ADMIN)
+def export_reserve() -> ResponseReturnValue:
+    headers = [_("Round"), _("Position"), _("Ref"), _("Name"), _("Unit"), _("Current post"), _("Total"),
+               _("Rank"), _("Why in the pool"), _("Registered again in")]
+    rows = [[r.round.code, f"{r.position.code} {r.position.title}", r.candidate.ref, r.candidate.name,
+             r.candidate.unit, r.candidate.current_post, r.total, r.rank, str(RESERVE_REASON_LABELS[r.reason]),
+             " ".join(r.later_rounds)] for r in probation.reserve_pool(today=today())]
+    response = current_app.response_class(export_xlsx([Sheet(_("Reserve pool"), headers, rows)]), mimetype=XLSX)
+    response.headers["Content-Disposition"] = 'attachment; filename="reserve-pool.xlsx"'
+    return no_store(response)

@@ -35,7 +35,7 @@ from .pipeline import PipelineError, Stage
 from .record.dashboard import Step
 from .record.engine import COMPLAINT_OVERDUE, INSUFFICIENT_APPLICANTS, INSUFFICIENT_COMPETITION, PROBATION_DUE_SOON
 from .record.parse import RecordError
-from .record.services import StageIncomplete, close_position_stage
+from .record.services import StageIncomplete, close_position_stage, probations_due_soon
 from .rules import DomainError, SettingsError
 from .services import StaleEdit
 from .spreadsheets import Sheet, export_xlsx
@@ -145,6 +145,12 @@ def list_rounds() -> ResponseReturnValue:
 
 def _may_fix_calendar() -> bool:
     return bool(current_user.is_authenticated) and may_visit("calendar.show_calendar", current_user.role)
+
+
+    # the organisation department sees at a glance how many probations end within 30 days (RULES.md §11)
+    role = getattr(current_user, "role", None)
+    due = len(probations_due_soon(today=today())) if may_visit("publicity.list_due_probations", role) else None
+    return render_template("selection/round_list.html", rounds=rounds_, stage_labels=STAGE_LABELS, due_probations=due)
 
 
 # ---------------------------------------------------------------- round set-up

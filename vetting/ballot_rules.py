@@ -2,7 +2,9 @@
 
 Pure: no Flask, no database, no clock. The unit's recommendation vote (公开推荐, RULES.md §4) takes
 yes / no / abstain for each candidate; the evaluation (民主测评, RULES.md §6) one of the twelve
-values. Randomness comes in as bytes, so every function here is deterministic.
+values, and so does an appointee's evaluation during probation (试用期民主测评, RULES.md §11), which
+is counted apart from the round's scores. Randomness comes in as bytes, so every function here is
+deterministic.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ MAX_TOKENS = 2000
 
 RECOMMENDATION = "recommendation"
 EVALUATION = "evaluation"
+#: an appointee's evaluation during probation (试用期民主测评): the evaluation's ballot, counted apart
+PROBATION = "probation"
 #: the answers of a recommendation ballot, in the order the page and the counts show them
 RECOMMENDATION_CHOICES: tuple[str, ...] = ("yes", "no", "abstain")
 #: the twelve evaluation values, highest first
@@ -95,7 +99,7 @@ def allowed_choices(kind: str) -> tuple[Any, ...]:
     """The answers a ballot of `kind` offers for each candidate."""
     if kind == RECOMMENDATION:
         return RECOMMENDATION_CHOICES
-    if kind == EVALUATION:
+    if kind in (EVALUATION, PROBATION):
         return EVALUATION_CHOICES
     raise BallotError(f"unknown ballot kind {kind!r}")
 
@@ -104,8 +108,9 @@ def check_ballot(kind: str, refs: Sequence[str], choices: Mapping[str, object]) 
     """The ballot in canonical form (ref → "yes" or ref → 95), or InvalidBallot.
 
     Every candidate of the box gets exactly one allowed answer, and nothing else is on the ballot:
-    for a recommendation one of yes / no / abstain, for an evaluation one of the twelve values of
-    RULES.md §6 (the same check as a paper ballot entered by hand, `vetting.rules.check_ballot_value`).
+    for a recommendation one of yes / no / abstain, for an evaluation (or a probation ballot) one of the
+    twelve values of RULES.md §6 (the same check as a paper ballot entered by hand,
+    `vetting.rules.check_ballot_value`).
     """
     allowed_choices(kind)
     unknown = sorted(set(choices) - set(refs))

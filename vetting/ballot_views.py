@@ -40,7 +40,8 @@ BOXES = "/vetting/rounds/<code>/ballots"
 #: (the venue's Wi-Fi), so this is sized for a few hundred voters within minutes.
 DEFAULT_BALLOT_LIMIT = "600 per 10 minutes"
 
-KIND_LABELS = {BallotKind.RECOMMENDATION: _l("Recommendation vote"), BallotKind.EVALUATION: _l("Evaluation ballot")}
+KIND_LABELS = {BallotKind.RECOMMENDATION: _l("Recommendation vote"), BallotKind.EVALUATION: _l("Evaluation ballot"),
+               BallotKind.PROBATION: _l("Evaluation ballot during probation")}
 ANSWER_LABELS = {"yes": _l("Yes"), "no": _l("No"), "abstain": _l("Abstain")}
 #: printed on every slip, in the reader's language
 SLIP_INSTRUCTIONS = (

@@ -76,7 +76,7 @@ _BALLOT_PROBLEMS = {
 }
 
 
-def _subject(box: BallotBox) -> str:
+def box_subject(box: BallotBox) -> str:
     return f"ballot_box:{box.round.code}/{box.id}"
 
 
@@ -160,16 +160,26 @@ def open_ballot_box(round_: Round, *, kind: BallotKind, unit: str, actor: str, t
         # say first what is still to be done (a stage to close), then why the others are out
         errors = [error for error in refusals.values() if error is not None]
         raise min(errors, key=lambda e: (not isinstance(e, StageNotReached), not isinstance(e, Refused)))
-    for candidate in group:
+    return open_box_for(round_, kind=kind, unit=unit, candidates=group, actor=actor)
+
+
+def open_box_for(round_: Round, *, kind: BallotKind, unit: str, candidates: Sequence[Candidate],
+                 actor: str) -> BallotBox:
+    """Open a box of `kind` at `unit` for `candidates`, whom the caller found eligible; audited.
+
+    Refused when one of them is already in an open box of the same kind. The probation ballot
+    (publicity) opens its boxes through here too.
+    """
+    for candidate in candidates:
         other = open_ballot_box_of(candidate, kind)
         if other is not None:
             raise Refused(_l("%(ref)s is already in an open online ballot (%(unit)s); close that one first.",
                              ref=candidate.ref, unit=other.unit))
-    box = BallotBox(round=round_, kind=kind, unit=unit, opened_at=utcnow(), candidates=group)
+    box = BallotBox(round=round_, kind=kind, unit=unit, opened_at=utcnow(), candidates=list(candidates))
     db.session.add(box)
     db.session.flush()
-    record_audit("ballot_box.open", actor=actor, subject=_subject(box), round_id=round_.id,
-                 after={"kind": kind.value, "unit": unit, "candidates": [c.ref for c in group]})
+    record_audit("ballot_box.open", actor=actor, subject=box_subject(box), round_id=round_.id,
+                 after={"kind": kind.value, "unit": unit, "candidates": [c.ref for c in candidates]})
     return box
 
 
@@ -193,7 +203,7 @@ def issue_tokens(box: BallotBox, count: int, *, actor: str) -> list[str]:
                                              for t in tokens])
     box.tokens_issued += count
     db.session.flush()
-    record_audit("ballot_box.tokens", actor=actor, subject=_subject(box), round_id=box.round_id,
+    record_audit("ballot_box.tokens", actor=actor, subject=box_subject(box), round_id=box.round_id,
                  after={"tokens issued": count, "total": box.tokens_issued})
     return tokens
 
@@ -325,7 +335,29 @@ def read_box(box: BallotBox) -> Count:
 
 
 def close_ballot_box(box: BallotBox, *, actor: str, today: dt.date) -> dict[str, dict[str, int]]:
-    """Close the box, count it and enter each candidate's tally as the hand entry would; returns the counts."""
+    """Close the box, count it and enter each candidate's tally as the hand entry would; returns the counts.
+
+    A probation ballot enters no tally: it is closed from the probation screen, where its count
+    becomes a tracking review (`publicity.probation_ballots`).
+    """
+    if box.kind is BallotKind.PROBATION:
+        raise Refused(_l("A probation ballot is closed from the probation screen, with the tracking review's note."))
+    count = seal_ballot_box(box)
+    for candidate in box.candidates:
+        counts = count.counts[candidate.ref]
+        if box.kind is BallotKind.RECOMMENDATION:
+            yes, no, abstain = ballot_rules.recommendation_counts(counts)
+            enter_recommendation_tally(candidate, yes=yes, no=no, abstain=abstain, invalid=0,
+                                       seen_version=candidate.version_id, actor=actor, today=today)
+        else:
+            enter_evaluation_tally(candidate, ballot_rules.evaluation_counts(counts),
+                                   seen_version=candidate.version_id, actor=actor, today=today)
+    audit_close(box, count, actor=actor)
+    return count.counts
+
+
+def seal_ballot_box(box: BallotBox) -> Count:
+    """Close an open box and store its counts and closing hash; the caller enters the tallies and audits."""
     locked = db.session.execute(select(BallotBox).where(BallotBox.id == box.id).with_for_update()
                                 .execution_options(populate_existing=True)).scalar_one()
     if locked.closed_at is not None:
@@ -339,20 +371,15 @@ def close_ballot_box(box: BallotBox, *, actor: str, today: dt.date) -> dict[str,
     box.counts = count.counts
     box.closing_hash = count.closing_hash
     db.session.flush()
-    for candidate in box.candidates:
-        counts = count.counts[candidate.ref]
-        if box.kind is BallotKind.RECOMMENDATION:
-            yes, no, abstain = ballot_rules.recommendation_counts(counts)
-            enter_recommendation_tally(candidate, yes=yes, no=no, abstain=abstain, invalid=0,
-                                       seen_version=candidate.version_id, actor=actor, today=today)
-        else:
-            enter_evaluation_tally(candidate, ballot_rules.evaluation_counts(counts),
-                                   seen_version=candidate.version_id, actor=actor, today=today)
-    record_audit(CLOSE_ACTION, actor=actor, subject=_subject(box), round_id=box.round_id,
+    return count
+
+
+def audit_close(box: BallotBox, count: Count, *, actor: str) -> None:
+    """The closing event, whose hash `verify_box` compares with the box's."""
+    record_audit(CLOSE_ACTION, actor=actor, subject=box_subject(box), round_id=box.round_id,
                  after={"ballots": len(count.ballots), "tokens issued": box.tokens_issued,
                         "counts": count.counts, "closing_hash": count.closing_hash})
     db.session.flush()
-    return count.counts
 
 
 def void_ballot_box(box: BallotBox, *, reason: str, actor: str) -> None:
@@ -375,7 +402,7 @@ def void_ballot_box(box: BallotBox, *, reason: str, actor: str) -> None:
     for table in (UnitBallot, BallotReceipt):
         db.session.execute(delete(table).where(table.box_id == box.id).execution_options(synchronize_session=False))
     box.closed_at = utcnow()
-    record_audit(VOID_ACTION, actor=actor, subject=_subject(box), round_id=box.round_id,
+    record_audit(VOID_ACTION, actor=actor, subject=box_subject(box), round_id=box.round_id,
                  after={"reason": reason, "ballots discarded": discarded, "tokens issued": box.tokens_issued})
     db.session.flush()
 
@@ -398,7 +425,7 @@ def published_receipts(box: BallotBox) -> list[str] | None:
 
 def _audited_hash(box: BallotBox) -> str | None:
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == CLOSE_ACTION,
-                                                         AuditEvent.subject == _subject(box)))
+                                                         AuditEvent.subject == box_subject(box)))
     hashes = {(event.after or {}).get("closing_hash") for event in events}
     return hashes.pop() if len(hashes) == 1 else None
 
@@ -430,7 +457,7 @@ def _void_problems(box: BallotBox) -> list[str]:
     """A voided box has its voiding in the audit trail and no ballot or receipt left."""
     problems = []
     voided = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == VOID_ACTION, AuditEvent.subject == _subject(box)))
+        AuditEvent.action == VOID_ACTION, AuditEvent.subject == box_subject(box)))
     if not voided:
         problems.append("closed without a count and without a voiding in the audit trail")
     for table, what in ((UnitBallot, "ballots"), (BallotReceipt, "receipts")):

@@ -45,6 +45,7 @@ class BallotKind(StrEnum):
 
     RECOMMENDATION = "recommendation"  # 公开推荐: yes / no / abstain
     EVALUATION = "evaluation"          # 民主测评: one of the twelve values
+    PROBATION = "probation"            # 试用期民主测评 of an appointee by the new unit's staff: as an evaluation
 
 
 class Endorsement(db.Model):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from exams.score_rules import exams_taken, is_published, status_visible
 from publicity.rules import missing_holiday_years as _missing_years
 from selection.audit import record_audit
@@ -18,7 +20,7 @@ from selection.extensions import db
 from selection.models import Candidate, Position, Round
 from selection.notify import notify_status_changes
 from selection.pipeline import Stage, Status
-from selection.record.engine import Results, compute
+from selection.record.engine import PROBATION_DUE_SOON, CandidateResult, Results, compute
 from selection.record.model import RoundRecord
 from selection.record.stages import Missing, closing_refusal
 from selection.record.store import load_calendar, load_record, publicity_starts
@@ -65,6 +67,23 @@ def missing_holiday_years(round_: Round, *, today: date) -> tuple[int, ...]:
     running = any(position.stage is not Stage.CLOSED for position in round_.positions)
     return _missing_years(holidays, round_.as_of or today, publicity_starts(round_.id), settings.publicity_days,
                           settings.publicity_mode, running=running)
+
+
+#: the stages at which somebody of a position can be on probation (the probation stage closes only
+#: once nobody is)
+_PROBATION_STAGES = (Stage.PUBLICITY, Stage.APPOINTMENT, Stage.PROBATION)
+
+
+def probations_due_soon(*, today: date) -> list[tuple[Round, CandidateResult]]:
+    """Every appointee, in every round, whose probation the engine flags `probation_due_soon` (RULES.md §11).
+
+    Soonest end first. Only rounds with a position where someone can be on probation are computed.
+    """
+    rounds = db.session.scalars(select(Round).where(Round.id.in_(
+        select(Position.round_id).where(Position.stage.in_(_PROBATION_STAGES)))).order_by(Round.code))
+    due = [(round_, result) for round_ in rounds for result in round_results(round_, today=today).candidates
+           if PROBATION_DUE_SOON in result.flags and result.probation_end is not None]
+    return sorted(due, key=lambda pair: (pair[1].probation_end, pair[0].code, pair[1].ref))
 
 
 def refresh_statuses(round_: Round, *, actor: str, today: date) -> Results:
