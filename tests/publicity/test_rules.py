@@ -380,8 +380,10 @@ def test_online_filing_is_open_only_while_the_candidate_is_in_publicity(start, e
 @pytest.mark.parametrize(("outcome", "handled", "expected"), [
     (None, False, "received"),
     (None, True, "being_handled"),
-    ("unresolved", True, "concluded"),
+    ("unresolved", False, "being_handled"),  # still looked into while the appointment waits
+    ("unresolved", True, "being_handled"),
     ("unfounded", False, "concluded"),
+    ("founded_affecting", True, "concluded"),
 ])
 def test_a_receipt_tells_received_being_handled_or_concluded(outcome, handled, expected):
     assert receipt_status(outcome, handled) == expected
