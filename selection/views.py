@@ -137,20 +137,16 @@ def _xlsx(content: bytes, filename: str) -> ResponseReturnValue:
 @public
 def list_rounds() -> ResponseReturnValue:
     rounds_ = services.summarize_rounds()
-    # the holiday-data warning is the organisation department's business, not the public's
-    gaps = hub.missing_holiday_years_by_round(today=today()) if _may_fix_calendar() else {}
+    # the holiday-data warning and the probations ending within 30 days (RULES.md §11) are the
+    # organisation department's business, not the public's
+    gaps = hub.missing_holiday_years_by_round(today=today()) if _may_visit("calendar.show_calendar") else {}
+    due = len(probations_due_soon(today=today())) if _may_visit("publicity.list_due_probations") else None
     return render_template("selection/round_list.html", rounds=rounds_, stage_labels=STAGE_LABELS,
-                           holiday_gaps=gaps)
+                           holiday_gaps=gaps, due_probations=due)
 
 
-def _may_fix_calendar() -> bool:
-    return bool(current_user.is_authenticated) and may_visit("calendar.show_calendar", current_user.role)
-
-
-    # the organisation department sees at a glance how many probations end within 30 days (RULES.md §11)
-    role = getattr(current_user, "role", None)
-    due = len(probations_due_soon(today=today())) if may_visit("publicity.list_due_probations", role) else None
-    return render_template("selection/round_list.html", rounds=rounds_, stage_labels=STAGE_LABELS, due_probations=due)
+def _may_visit(endpoint: str) -> bool:
+    return bool(current_user.is_authenticated) and may_visit(endpoint, current_user.role)
 
 
 # ---------------------------------------------------------------- round set-up

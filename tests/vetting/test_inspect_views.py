@@ -101,7 +101,7 @@ def test_declared_conflict_hides_the_records_page(client: FlaskClient, login_as:
     assert browser.get(f"{P03}/candidates/C021").status_code == 404
     assert browser.post(f"{P03}/candidates/C021", data=_form(complete("C021"), 0)).status_code == 404
     listing = browser.get(P03).get_data(as_text=True)
-    assert name in listing and f"/candidates/C021" not in listing
+    assert name in listing and "/candidates/C021" not in listing
     export = load_workbook(io.BytesIO(browser.get(f"{P03}/export.xlsx").data))
     assert name not in [cell.value for row in export.active.iter_rows() for cell in row]
 
