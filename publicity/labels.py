@@ -67,6 +67,14 @@ COMPLAINT_OUTCOME_LABELS: Mapping[ComplaintOutcome, LazyString] = MappingProxyTy
     ComplaintOutcome.FOUNDED_AFFECTING: _l("Borne out: the appointment is cancelled"),
 })
 
+#: the same outcomes in the supervision office's own short words (workbench, outcome messages)
+STAFF_OUTCOME_LABELS: Mapping[ComplaintOutcome, LazyString] = MappingProxyType({
+    ComplaintOutcome.UNFOUNDED: _l("Unfounded"),
+    ComplaintOutcome.FOUNDED_NOT_AFFECTING: _l("Founded, not affecting the appointment"),
+    ComplaintOutcome.UNRESOLVED: _l("Cannot be cleared in time (appointment postponed)"),
+    ComplaintOutcome.FOUNDED_AFFECTING: _l("Founded, affecting the appointment (appointment cancelled)"),
+})
+
 #: where a complaint stands, as the receipt lookup (回执查询) says it
 RECEIPT_STATUS_LABELS: Mapping[str, LazyString] = MappingProxyType({
     rules.RECEIVED: _l("Received: not yet taken up"),

@@ -30,7 +30,16 @@ from selection.crypto import decrypt_field, encrypt_field
 from selection.extensions import db
 from selection.files import Upload
 from selection.i18n import _, _l
-from selection.models import AuditEvent, Candidate, Channel, Notification, Role, Round, User, new_uid
+from selection.models import (
+    AuditEvent,
+    Candidate,
+    Channel,
+    Notification,
+    Role,
+    Round,
+    User,
+    new_uid,
+)
 from selection.notify import MESSAGE_LOCALE, queue_to_recipient
 from selection.pipeline import Status
 from selection.record.engine import CandidateResult, PositionResult, Results
@@ -38,8 +47,21 @@ from selection.record.services import refresh_statuses, round_results
 from selection.rules import resolve_settings
 
 from . import rules
-from .complaints import Complainant, Filed, complaint_subject, file_complaint, reveal_complainant
-from .models import Complaint, ComplaintChannel, ComplaintKind, ComplaintNote, ComplaintOutcome
+from .complaints import (
+    Complainant,
+    Filed,
+    complaint_subject,
+    file_complaint,
+    reveal_complainant,
+)
+from .labels import STAFF_OUTCOME_LABELS
+from .models import (
+    Complaint,
+    ComplaintChannel,
+    ComplaintKind,
+    ComplaintNote,
+    ComplaintOutcome,
+)
 from .services import PublicityRefused, round_day
 
 #: the kind of the message that tells a named complainant the outcome (反馈)
@@ -51,13 +73,6 @@ MAX_REASON = 500
 OPEN_TO_COMPLAINTS = frozenset({Status.ELECTED, Status.IN_PUBLICITY, Status.POSTPONED, Status.CLEARED})
 
 #: each outcome in words, as the workbench and the message to the complainant state it
-OUTCOME_LABELS = {
-    ComplaintOutcome.UNFOUNDED: _l("Unfounded"),
-    ComplaintOutcome.FOUNDED_NOT_AFFECTING: _l("Founded, not affecting the appointment"),
-    ComplaintOutcome.UNRESOLVED: _l("Cannot be cleared in time (appointment postponed)"),
-    ComplaintOutcome.FOUNDED_AFFECTING: _l("Founded, affecting the appointment (appointment cancelled)"),
-}
-
 _OUTCOME_REFUSALS = {
     "unknown_outcome": _l("That is not an outcome of a complaint."),
     "already_final": _l("This complaint was concluded on %(day)s; a final outcome is final."),
@@ -374,7 +389,7 @@ def outcome_message(complaint: Complaint) -> tuple[str, str]:
         body = _("The complaint you made on %(received)s during the publicity of %(round)s has been looked into. "
                  "Outcome: %(outcome)s. Thank you for your supervision.",
                  received=format_date(complaint.received, "long"), round=complaint.candidate.round.title,
-                 outcome=str(OUTCOME_LABELS[complaint.outcome]))
+                 outcome=str(STAFF_OUTCOME_LABELS[complaint.outcome]))
     return subject, body
 
 

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
@@ -11,8 +18,9 @@ from selection.i18n import _l
 
 from . import rules
 from .complaints import MAX_CONTENT
+from .labels import STAFF_OUTCOME_LABELS
 from .models import ComplaintChannel, ComplaintKind, ComplaintOutcome
-from .supervision import MAX_NOTE, MAX_REASON, OUTCOME_LABELS
+from .supervision import MAX_NOTE, MAX_REASON
 
 KIND_LABELS = {ComplaintKind.ALLEGATION: _l("Allegation about the candidate"),
                ComplaintKind.SUGGESTION: _l("Suggestion about the publicity work")}
@@ -62,7 +70,7 @@ class OutcomeForm(FlaskForm):
     """The outcome of the investigation (核查结论) and the day it was reached."""
 
     outcome = RadioField(_l("Outcome"), validators=[InputRequired()],
-                         choices=[SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()])
+                         choices=[SelectChoice(o.value, label) for o, label in STAFF_OUTCOME_LABELS.items()])
     concluded_on = DateField(_l("Concluded on"), validators=[DataRequired()])
 
     @property

@@ -9,18 +9,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from selection.auth import requires_role
-from selection.clock import today
-from selection.extensions import db
-from selection.files import DOCUMENT_TYPES, FileRefused, Upload, check_upload, read_capped
 from selection import audit_trail
-from selection.clock import TIMEZONE
+from selection.auth import requires_role
+from selection.clock import TIMEZONE, today
+from selection.extensions import db
+from selection.files import (
+    DOCUMENT_TYPES,
+    FileRefused,
+    Upload,
+    check_upload,
+    read_capped,
+)
 from selection.i18n import _, _l
 from selection.labels import STATUS_LABELS
 from selection.models import Channel, DeliveryStatus, Role, Round, User
@@ -28,11 +44,27 @@ from selection.web import flash_refusal, no_store, submitted
 
 from . import rules, supervision
 from .complaints import Complainant, complaint_content
-from .models import Complaint, ComplaintChannel, ComplaintEvidence, ComplaintKind, ComplaintNote
+from .labels import STAFF_OUTCOME_LABELS
+from .models import (
+    Complaint,
+    ComplaintChannel,
+    ComplaintEvidence,
+    ComplaintKind,
+    ComplaintNote,
+)
 from .services import PublicityRefused
 from .supervision_forms import (
-    CHANNEL_LABELS, KIND_LABELS, STATE_LABELS, ClassifyForm, HandlerForm, MarkToldForm, NoteForm, OutcomeForm,
-    RegisterForm, RevealForm, WorkbenchFilterForm,
+    CHANNEL_LABELS,
+    KIND_LABELS,
+    STATE_LABELS,
+    ClassifyForm,
+    HandlerForm,
+    MarkToldForm,
+    NoteForm,
+    OutcomeForm,
+    RegisterForm,
+    RevealForm,
+    WorkbenchFilterForm,
 )
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision", template_folder="templates")
@@ -41,7 +73,7 @@ MESSAGE_CHANNEL_LABELS = {Channel.EMAIL: _l("Email"), Channel.SMS: _l("SMS")}
 DELIVERY_LABELS = {DeliveryStatus.PENDING: _l("Waiting to be sent"), DeliveryStatus.SENT: _l("Sent"),
                    DeliveryStatus.FAILED: _l("Delivery failed")}
 LABELS: dict[str, Any] = {"kind_labels": KIND_LABELS, "channel_labels": CHANNEL_LABELS, "state_labels": STATE_LABELS,
-                          "outcome_labels": supervision.OUTCOME_LABELS, "status_labels": STATUS_LABELS,
+                          "outcome_labels": STAFF_OUTCOME_LABELS, "status_labels": STATUS_LABELS,
                           "message_channel_labels": MESSAGE_CHANNEL_LABELS, "delivery_labels": DELIVERY_LABELS}
 
 
