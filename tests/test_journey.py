@@ -252,7 +252,7 @@ def probation_ends(page: str) -> dict[str, str]:
 # ---------------------------------------------------------------- the journey
 
 
-def test_p04_is_taken_through_the_browser_from_the_written_exam_to_probation(
+def test_position_p04_is_taken_through_the_browser_from_the_written_exam_to_probation(
         make_app: Callable[..., Flask]) -> None:
     # Given the demo loaded through the CLI into an app whose clock says 2026-11-20, CSRF on,
     app = make_app(TODAY="2026-11-20", WTF_CSRF_ENABLED=True)

@@ -353,7 +353,7 @@ def test_written_import_refuses_a_tampered_or_foreign_token(admin: FlaskClient, 
 
 
 @pytest.mark.db
-def test_p04_from_the_last_written_score_to_the_interview_scores(admin: FlaskClient, db: SQLAlchemy,
+def test_position_p04_from_the_last_written_score_to_the_interview_scores(admin: FlaskClient, db: SQLAlchemy,
                                                                  demo: Round) -> None:
     # Given P04 at the written exam with C030's score missing: enter it through the form
     saved = admin.post(f"{P04}/written", data=_written_form(db, C030="84"))

@@ -6,11 +6,9 @@ from collections.abc import Callable
 
 import pytest
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 
 from exams.models import WrittenScore
-from selection.crypto import DecryptionError
 from selection.models import AuditEvent, Candidate, Person, Position, Role, Round
 from selection.pipeline import Stage, Status
 from selection.services import (
@@ -45,41 +43,6 @@ def test_find_or_create_person_updates_phone(db: SQLAlchemy) -> None:
 
 def test_person_without_phone_reveals_none(db: SQLAlchemy) -> None:
     assert reveal_phone(find_or_create_person(ID_NUMBER)) is None
-
-
-def test_p30_person_row_holds_no_plaintext(db: SQLAlchemy) -> None:
-    find_or_create_person(ID_NUMBER, PHONE)
-    db.session.commit()
-
-    row = db.session.execute(text("SELECT * FROM persons")).one()
-
-    stored = b"".join(
-        value if isinstance(value, bytes) else str(value).encode() for value in row
-    )
-    # nor a fragment long enough to tell (a random 8-digit match is ~1e-6 likely)
-    for secret in (ID_NUMBER, PHONE, ID_NUMBER[-8:], ID_NUMBER[:8], PHONE[-8:]):
-        assert secret.encode() not in stored
-
-
-def test_p32_blind_index_is_unique(db: SQLAlchemy) -> None:
-    person = find_or_create_person(ID_NUMBER)
-    db.session.add(Person(
-        id_number_cipher=person.id_number_cipher, id_number_index=person.id_number_index,
-    ))
-
-    with pytest.raises(IntegrityError):
-        db.session.flush()
-
-
-def test_p33_id_ciphertext_copied_to_another_person_fails(db: SQLAlchemy) -> None:
-    # Given two people, and one's ciphertext copied into the other's row
-    victim = find_or_create_person(ID_NUMBER)
-    other = find_or_create_person(id_number_for(8))
-    other.id_number_cipher = victim.id_number_cipher
-    db.session.commit()
-
-    with pytest.raises(DecryptionError):
-        reveal_id_number(db.session.get(Person, other.id))
 
 
 def test_summarize_rounds_counts_candidates_by_status(

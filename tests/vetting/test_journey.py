@@ -83,7 +83,7 @@ def _spelled(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def test_p03_from_inspection_to_the_committees_decision(app: Flask, admin_client: FlaskClient, db: SQLAlchemy,
+def test_position_p03_from_inspection_to_the_committees_decision(app: Flask, admin_client: FlaskClient, db: SQLAlchemy,
                                                         runner: FlaskCliRunner, at_the_vote: Round) -> None:
     # Given P03 at the committee vote, offered for a sitting
     committee = admin_client.get(f"{BASE}/committee").get_data(as_text=True)
