@@ -13,8 +13,6 @@ client's address, so neither its store nor its log lines ever hold the address i
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import date
 from typing import Any
 
@@ -24,7 +22,7 @@ from flask.wrappers import Response
 
 from selection.auth import public
 from selection.clock import today
-from selection.extensions import db, limiter
+from selection.extensions import db, hashed_client_address, limiter
 from selection.files import DOCUMENT_TYPES, FileRefused, Upload, check_upload, megabytes, read_capped
 from selection.i18n import _
 from selection.web import no_store
@@ -46,10 +44,8 @@ FORM_ROOM = 1024 * 1024
 
 
 def _client_key() -> str:
-    """The limiter key of a client: a keyed hash of its address, never the address itself."""
-    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
-    address = (request.remote_addr or "").encode("utf-8")
-    return "complaints:" + hmac.new(secret, address, hashlib.sha256).hexdigest()
+    """The limiter key of a client filing complaints: its keyed hash, in a bucket of its own."""
+    return "complaints:" + hashed_client_address()
 
 
 def _filing_limit() -> str:

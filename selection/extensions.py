@@ -1,8 +1,11 @@
 """Flask extensions (扩展), created unbound here and bound in `create_app`."""
 
+import hashlib
+import hmac
+
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,4 +33,17 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def hashed_client_address() -> str:
+    """The limiter's key of a client: a keyed hash of its address, never the address itself.
+
+    Every limit keys on this unless it names another key, so the limiter's store (memory, or
+    Redis behind several workers) holds no client address (SECURITY.md P02, P46).
+    """
+    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    address = (request.remote_addr or "").encode("utf-8")
+    return "client:" + hmac.new(secret, address, hashlib.sha256).hexdigest()
+
+
+limiter = Limiter(key_func=hashed_client_address)

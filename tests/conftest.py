@@ -23,6 +23,7 @@ from typing import Any
 import flask_migrate
 import psycopg
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_sqlalchemy import SQLAlchemy
@@ -35,8 +36,10 @@ from selection.models import Role, User
 from selection.services import create_user
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 BACKENDS = ("sqlite", "postgresql")
 _POSTGRES_UNREACHABLE = pytest.StashKey[str]()
+_REDIS_UNREACHABLE = pytest.StashKey[str]()
 
 
 # ---------------------------------------------------------------- environment and keys
@@ -108,10 +111,24 @@ def postgres_server(request: pytest.FixtureRequest) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def redis_server(request: pytest.FixtureRequest) -> str:
+    """The URL of a Redis server that answers (``TEST_REDIS_URL``), for the limiter's shared store, or a skip."""
+    url = os.environ.get("TEST_REDIS_URL") or DEFAULT_REDIS_URL
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        message = f"Redis not reachable at {url}: the limiter's shared-store tests were skipped"
+        request.config.stash[_REDIS_UNREACHABLE] = message
+        pytest.skip(f"{message} ({error})")
+    return url
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    message = config.stash.get(_POSTGRES_UNREACHABLE, None)
-    if message:
-        terminalreporter.write_sep("-", message, yellow=True, bold=True)
+    for key in (_POSTGRES_UNREACHABLE, _REDIS_UNREACHABLE):
+        message = config.stash.get(key, None)
+        if message:
+            terminalreporter.write_sep("-", message, yellow=True, bold=True)
 
 
 def _admin(server_url: str, statement: str) -> None:
