@@ -225,6 +225,11 @@ def init_auth(app: Flask) -> None:
         app.config[prefix + "HTTPONLY"] = True
         app.config.setdefault(prefix + "SAMESITE", "Lax")
         app.config[prefix + "SECURE"] = bool(app.config.get(prefix + "SECURE")) or production
+    if production and app.config["SESSION_COOKIE_NAME"] == "session":
+        # ASVS 5.0 3.3.1: a __Host- cookie is sent only over HTTPS, to this host, for every path,
+        # so no sibling subdomain can set or shadow it; under a sub-path __Secure- is what holds
+        whole_host = app.config.get("APPLICATION_ROOT", "/") == "/" and not app.config.get("SESSION_COOKIE_DOMAIN")
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session" if whole_host else "__Secure-session"
     login_manager.login_view = LOGIN_ENDPOINT
     login_manager.login_message = None
     app.before_request(guard_request)

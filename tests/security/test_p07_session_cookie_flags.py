@@ -33,6 +33,7 @@ def test_p07_session_cookie_is_secure_in_production(
 
     response = log_in(app.test_client(), "zzb")
 
-    session_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
-    assert "Secure" in session_cookie and "HttpOnly" in session_cookie
+    session_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-session="))
+    assert "Secure" in session_cookie and "HttpOnly" in session_cookie and "Path=/" in session_cookie
+    assert "Domain=" not in session_cookie  # what the __Host- prefix promises browsers
     assert app.config["REMEMBER_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_HTTPONLY"]
