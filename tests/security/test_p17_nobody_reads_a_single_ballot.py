@@ -21,7 +21,14 @@ from sqlalchemy import select
 from selection.auth import PUBLIC, allowed_roles, is_exempt
 from selection.models import Role, Round
 from tests.selection.test_access import _values
-from tests.vetting.ballot_support import FINANCE, cast, close, finance_at_evaluation, issue, open_box
+from tests.vetting.ballot_support import (
+    FINANCE,
+    cast,
+    close,
+    finance_at_evaluation,
+    issue,
+    open_box,
+)
 from vetting.ballot_rules import EVALUATION_CHOICES
 from vetting.models import BallotKind, UnitBallot
 
