@@ -219,6 +219,9 @@ def test_p35_rotate_again_is_harmless_and_retire_waits_for_the_last_row(
     again = _rotate(upgraded, "--to", "2")
     assert again.exit_code == 0 and "persons.id_number_cipher: 0 re-encrypted, 0 left" in again.output
 
+    status = _keys(upgraded, "status")
+    assert status.exit_code == 0 and "new data uses 2" in status.output
+    assert f"persons.id_number_cipher: v2: {demo_people}" in status.output
     retired = _keys(upgraded, "retire", "--version", "1")
     assert retired.exit_code == 0 and "remove it from SELECTION_FIELD_KEYS" in retired.output
 
