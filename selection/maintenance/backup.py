@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import URL, Connection, create_engine, text
+from sqlalchemy.exc import DBAPIError, NoResultFound
 from sqlalchemy.orm import Session
 
 from selection.audit import ChainHead, verify_chain
@@ -215,8 +216,11 @@ def _restore_sqlite(path: Path, header: BackupHeader) -> Checked:
         db.engine.dispose()
         if target.exists():
             # the old database's log must not outlive it: replayed over the new file it would corrupt it
-            with closing(sqlite3.connect(target)) as old:
-                old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            try:
+                with closing(sqlite3.connect(target)) as old:
+                    old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.DatabaseError:
+                pass  # no database (replaced with --force): no log of its own either
         os.replace(copy, target)
         for suffix in ("-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
@@ -265,8 +269,11 @@ def _check_sqlite_file(path: Path, *, now: datetime | None = None,
 
 
 def _header(connection: Connection, database: str, *, now: datetime) -> BackupHeader:
-    revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
-    head = connection.execute(text("SELECT count, hash FROM audit_heads WHERE id = 1")).one()
+    try:
+        revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+        head = connection.execute(text("SELECT count, hash FROM audit_heads WHERE id = 1")).one()
+    except (DBAPIError, NoResultFound):
+        raise BackupError("the database has no schema or no audit head: is it migrated (flask db upgrade)?") from None
     return BackupHeader(database=database, created_at=now.isoformat(), revision=revision,
                         audit_count=head.count, audit_hash=head.hash)
 
@@ -276,8 +283,11 @@ def _has_tables() -> bool:
         path = _sqlite_path()
         if not path.exists() or path.stat().st_size == 0:
             return False
-        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as connection:
-            return bool(connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0])
+        try:
+            with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as connection:
+                return bool(connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0])
+        except sqlite3.DatabaseError:
+            return True  # a file that is no database still holds something: only --force replaces it
     with db.engine.connect() as connection:
         return bool(connection.scalar(text(
             "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")))
