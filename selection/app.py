@@ -18,7 +18,7 @@ from .crypto import EXTENSION_KEY
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .headers import init_headers
 from .i18n import html_lang, remember_locale, select_locale
-from .keys import load_keys
+from .keys import load_keys, watch_keys
 
 #: Where the schema's Alembic scripts live (a top-level folder of the checkout).
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -50,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         raise RuntimeError("TODAY pins the clock for tests and demos; it is refused in production")
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     app.extensions[EXTENSION_KEY] = load_keys(app)
+    watch_keys(app)
 
     _register_extensions(app)
     _register_blueprints(app)
@@ -149,11 +150,12 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from selection.cli import audit_cli, routes_matrix, users_cli
+    from selection.maintenance.cli import backup_cli, keys_cli
     from selection.outbox import outbox_cli
     from selection.record.cli import round_cli
     from selection.record.demo import demo_cli
 
-    for group in (users_cli, audit_cli, round_cli, demo_cli, outbox_cli):
+    for group in (users_cli, audit_cli, round_cli, demo_cli, outbox_cli, keys_cli, backup_cli):
         app.cli.add_command(group)
     app.cli.add_command(routes_matrix)
 

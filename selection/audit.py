@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from .crypto import audit_mac
 from .extensions import db
@@ -89,21 +90,23 @@ def record_audit(
     return event
 
 
-def chain_head() -> ChainHead:
+def chain_head(*, session: Session | None = None) -> ChainHead:
     """The head row: the number of events and the last hash (for export)."""
-    head = db.session.get_one(AuditHead, HEAD_ID)
+    head = (session or db.session).get_one(AuditHead, HEAD_ID)
     return ChainHead(count=head.count, hash=head.hash)
 
 
-def verify_chain(expected: ChainHead | None = None) -> VerifyResult:
+def verify_chain(expected: ChainHead | None = None, *, session: Session | None = None) -> VerifyResult:
     """Recompute the chain; name the first event that does not fit.
 
-    `expected` is a head exported earlier: the chain must still contain it.
+    `expected` is a head exported earlier: the chain must still contain it. `session` reads
+    another database than the app's (a backup being restored).
     """
+    session = session or db.session
     prev_hash = GENESIS_HASH
     count = 0
     broken: tuple[int | None, str] | None = None
-    events = db.session.scalars(
+    events = session.scalars(
         select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500)
     )
     for event in events:
@@ -119,7 +122,7 @@ def verify_chain(expected: ChainHead | None = None) -> VerifyResult:
             break
         prev_hash = event.hash
     events.close()
-    head = chain_head()
+    head = chain_head(session=session)
     if broken is None and (head.count, head.hash) != (count, prev_hash):
         broken = (count + 1 if head.count > count else count,
                   f"the head row names {head.count} events, the chain holds {count}")

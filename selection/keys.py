@@ -5,6 +5,10 @@ In order: the app config (so ``SELECTION_FIELD_KEYS``, ``SELECTION_BLIND_INDEX_K
 the environment), then ``instance/keys.json`` (mode 0600). Outside production a missing
 value is generated and written to that file; in production it is an error, and so is a
 malformed value: there is never a built-in default key.
+
+A running app re-reads its keys when ``keys.json`` changes (checked before each request,
+and when a ciphertext names a field key version it lacks), so ``keys rotate`` can add a
+field key version to the file while the app keeps serving (selection/maintenance/).
 """
 
 from __future__ import annotations
@@ -20,11 +24,16 @@ from typing import Any
 
 from flask import Flask
 
-from .crypto import Keyring, KeyringError, new_key
+from .crypto import EXTENSION_KEY, RELOAD_HOOK, Keyring, KeyringError, new_key
 
 KEYS_FILE = "keys.json"
 _KEY_NAMES = ("FIELD_KEYS", "BLIND_INDEX_KEY", "AUDIT_KEY", "RECEIPT_PEPPER", "SECRET_KEY")
 _MIN_SECRET_KEY_LENGTH = 32
+_MAX_FIELD_KEY_VERSION = 255
+#: app.extensions key of the keys file's (mtime, size, inode) when it was last read
+_SIGNATURE = "selection_keys_signature"
+
+FileSignature = tuple[int, int, int] | None
 
 
 class KeyConfigurationError(RuntimeError):
@@ -70,6 +79,95 @@ def load_keys(app: Flask) -> Keyring:
     return keyring
 
 
+def keys_path(app: Flask) -> Path:
+    return Path(app.instance_path) / KEYS_FILE
+
+
+def watch_keys(app: Flask) -> None:
+    """Re-read the keys whenever ``keys.json`` changes: before each request, and on demand (RELOAD_HOOK)."""
+    app.extensions[_SIGNATURE] = _signature(keys_path(app))
+    app.extensions[RELOAD_HOOK] = lambda: refresh_keys(app)
+
+    @app.before_request
+    def _refresh_keys() -> None:
+        refresh_keys(app)
+
+
+def refresh_keys(app: Flask) -> bool:
+    """Load the keys again if their file changed since they were read; whether it did.
+
+    One ``stat`` when nothing changed. A file that no longer loads keeps the keys in use
+    (and says so in the log) rather than failing requests.
+    """
+    signature = _signature(keys_path(app))
+    if signature == app.extensions.get(_SIGNATURE):
+        return False
+    try:
+        keyring = load_keys(app)
+    except KeyConfigurationError as error:
+        app.logger.error("the keys file changed but does not load; still using the keys read before: %s", error)
+        app.extensions[_SIGNATURE] = signature
+        return False
+    app.extensions[EXTENSION_KEY] = keyring
+    app.extensions[_SIGNATURE] = signature
+    return True
+
+
+def _signature(path: Path) -> FileSignature:
+    try:
+        stat_result = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat_result.st_mtime_ns, stat_result.st_size, stat_result.st_ino)
+
+
+def field_keys_in_file(app: Flask) -> bool:
+    """Whether the field keys come from ``keys.json`` (so commands may add and remove versions there)."""
+    return app.config.get("FIELD_KEYS") is None and app.config.get("FIELD_KEY_VERSION") is None
+
+
+def add_field_key(app: Flask) -> int:
+    """Add a fresh field key to ``keys.json`` as the version new data uses; returns its version.
+
+    Written (and synced to disk) before anything is encrypted with it: a ciphertext must
+    never exist whose key could still be lost in a crash.
+    """
+    path, stored = _stored_field_keys(app)
+    version = max(int(v) for v in stored["field_keys"]) + 1
+    if version > _MAX_FIELD_KEY_VERSION:
+        raise KeyConfigurationError(f"field key versions end at {_MAX_FIELD_KEY_VERSION}: retire old ones and "
+                                    "renumber by hand")
+    stored["field_keys"] = {**stored["field_keys"], str(version): _encode(new_key())}
+    stored["field_key_version"] = version
+    _write_keys_file(path, stored)
+    return version
+
+
+def remove_field_key(app: Flask, version: int) -> None:
+    """Remove a field key version from ``keys.json``; never the one new data uses."""
+    path, stored = _stored_field_keys(app)
+    current = stored.get("field_key_version") or max(int(v) for v in stored["field_keys"])
+    if int(current) == version:
+        raise KeyConfigurationError(f"field key version {version} is the one new data uses")
+    if str(version) not in stored["field_keys"]:
+        raise KeyConfigurationError(f"{path} holds no field key of version {version}")
+    stored["field_keys"] = {v: k for v, k in stored["field_keys"].items() if v != str(version)}
+    stored["field_key_version"] = int(current)
+    _write_keys_file(path, stored)
+
+
+def _stored_field_keys(app: Flask) -> tuple[Path, dict[str, Any]]:
+    if not field_keys_in_file(app):
+        raise KeyConfigurationError("the field keys come from the configuration (SELECTION_FIELD_KEYS), "
+                                    "not from keys.json: change them there")
+    path = keys_path(app)
+    stored = _read_keys_file(path, production=bool(app.config["PRODUCTION"]))
+    if not isinstance(stored.get("field_keys"), dict) or not stored["field_keys"]:
+        raise KeyConfigurationError(f"{path} holds no field keys")
+    _field_keys(stored["field_keys"])  # malformed versions or keys are refused before anything is written
+    return path, stored
+
+
 def _configured(app: Flask, stored: dict[str, Any], name: str) -> Any:
     value = app.config.get(name)
     return value if value is not None else stored.get(name.lower())
@@ -97,7 +195,15 @@ def _write_keys_file(path: Path, data: dict[str, Any]) -> None:
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         json.dump(data, file, indent=2, sort_keys=True)
+        file.flush()
+        os.fsync(file.fileno())
     os.replace(partial, path)
+    # the rename too must reach the disk before a key in it encrypts anything (add_field_key)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def _generate(names: list[str]) -> dict[str, Any]:

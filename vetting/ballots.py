@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -257,16 +257,27 @@ def cast_ballot(typed: str, choices: Mapping[str, object]) -> str:
         raise TokenRefused()
     ballot_id = new_ballot_id()
     receipt = ballot_rules.new_receipt(_random_bytes(10))
-    sealed = encrypt_field(ballot_rules.canonical_json(ballot), aad=_ballot_aad(box.id, ballot_id))
+    sealed = encrypt_field(ballot_rules.canonical_json(ballot), aad=ballot_aad(box.id, ballot_id))
     db.session.execute(insert(UnitBallot.__table__).values(id=ballot_id, box_id=box.id, sealed=sealed))
     db.session.execute(insert(BallotReceipt.__table__).values(code=receipt, box_id=box.id))
     _store_in_key_order(box.id)
     return receipt
 
 
-def _ballot_aad(box_id: int, ballot_id: str) -> str:
-    # binds the sealed choices to their row: a blob copied or swapped into another row does not open
+def ballot_aad(box_id: int, ballot_id: str) -> str:
+    """What binds a ballot's sealed choices to its row: a blob copied or swapped into another row does not open."""
     return f"unit-ballot:{box_id}:{ballot_id}"
+
+
+def lock_boxes(box_ids: Iterable[int]) -> None:
+    """Take the row locks casting takes (in id order), before rewriting stored ballots outside a cast.
+
+    A cast rewrites all of its box's ballots under its box's lock (`_store_in_key_order`); a
+    writer that updated ballot rows without that lock could deadlock with it on PostgreSQL.
+    """
+    ids = sorted(set(box_ids))
+    if ids:
+        db.session.execute(select(BallotBox.id).where(BallotBox.id.in_(ids)).order_by(BallotBox.id).with_for_update())
 
 
 def _store_in_key_order(box_id: int) -> None:
@@ -322,7 +333,7 @@ def read_box(box: BallotBox) -> Count:
     for ballot_id, sealed in db.session.execute(
             select(UnitBallot.id, UnitBallot.sealed).where(UnitBallot.box_id == box.id).order_by(UnitBallot.id)):
         try:
-            choices = json.loads(decrypt_field(sealed, aad=_ballot_aad(box.id, ballot_id)))
+            choices = json.loads(decrypt_field(sealed, aad=ballot_aad(box.id, ballot_id)))
             ballot = ballot_rules.check_ballot(box.kind.value, refs, choices)
         except (DecryptionError, ValueError, BallotError):
             raise UnreadableBallot(f"ballot {ballot_id} does not open or is not a valid ballot") from None
