@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from publicity import probation
 from publicity.models import Complaint, ProbationReview
 from selection import auth
+from selection.accounts.rules import is_recent, same_site_path
 from selection.models import AuditEvent, Role, Round, User
 from selection.pipeline import Stage
 from selection.record.services import close_position_stage
@@ -290,3 +291,28 @@ def test_p12_reauth_failures_are_limited_per_user(app: Flask, db: SQLAlchemy, cr
     codes = [client.post("/reauth", data={"password": f"guess-{n}"}).status_code for n in range(6)]
 
     assert codes == [200] * 5 + [429]
+
+
+# ---------------------------------------------------------------- the pure rules underneath
+
+
+@pytest.mark.parametrize("stamp, now, recent", [
+    (1000, 1000, True), (1000, 1300, True), (1000, 1301, False), (1000, 999, False),
+    (None, 1000, False), ("1000", 1000, False), (True, 1, False), (1000.0, 1000, False),
+])
+def test_p12_is_recent_needs_a_whole_stamp_within_the_window(stamp: Any, now: float, recent: bool) -> None:
+    assert is_recent(stamp, now, 300) is recent
+
+
+@pytest.mark.parametrize("url, path", [
+    ("http://localhost/rounds/X?tab=2", "/rounds/X?tab=2"),
+    ("https://localhost/a", "/a"),
+    ("http://evil.example/rounds/X", None),
+    ("http://localhost.evil.example/a", None),
+    ("javascript://localhost/%0aalert(1)", None),
+    ("http://localhost//evil.example", None),
+    ("http://localhost/\\evil.example", None),
+    ("", None), (None, None),
+])
+def test_p12_same_site_path_keeps_this_hosts_paths_only(url: str | None, path: str | None) -> None:
+    assert same_site_path(url, "localhost") == path
