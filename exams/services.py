@@ -51,10 +51,11 @@ from selection.record.services import RoundState, refresh_statuses, round_state
 from selection.rules import (
     Settings,
     mask_id_number,
+    mask_phone,
     normalize_id_number,
     resolve_settings,
 )
-from selection.services import ID_NUMBER, claim_version, require_stage, reveal_id_number
+from selection.services import ID_NUMBER, claim_version, require_stage, reveal_id_number, reveal_phone
 
 #: examiner columns an interview sheet may have (考官1 … 考官20)
 MAX_EXAMINERS = 20
@@ -167,6 +168,41 @@ def search_registrations(round_: Round, *, position: str | None = None, status: 
                                             Candidate.ref == text.upper()))
     return [Registration(c, mask_id_number(reveal_id_number(c.person)), c.status)
             for c in db.session.scalars(statement).unique()]
+
+
+@dataclass(frozen=True)
+class PersonNumbers:
+    """A candidate's ID and phone numbers as a page shows them: masked, or in full once (P19)."""
+
+    id_number: str
+    phone: str | None
+
+
+def find_registration(round_: Round, ref: str) -> Candidate | None:
+    """The round's candidate with this ref, or None."""
+    return db.session.scalar(select(Candidate).where(Candidate.round_id == round_.id, Candidate.ref == ref))
+
+
+def masked_numbers(candidate: Candidate) -> PersonNumbers:
+    """The numbers as every page shows them (脱敏): first three and last four characters."""
+    phone = reveal_phone(candidate.person)
+    return PersonNumbers(mask_id_number(reveal_id_number(candidate.person)),
+                         None if phone is None else mask_phone(phone))
+
+
+def reveal_numbers(candidate: Candidate, *, actor: User) -> PersonNumbers:
+    """The full numbers (完整证件号码), asked for on the candidate's page; audited without them."""
+    record_audit("person.reveal", actor=actor.username, subject=candidate_subject(candidate),
+                 round_id=candidate.round_id)
+    return PersonNumbers(reveal_id_number(candidate.person), reveal_phone(candidate.person))
+
+
+def export_numbers(round_: Round, rows: Sequence[Registration], *, actor: User) -> list[PersonNumbers]:
+    """The full numbers of `rows`, for the registration list exported in full; audited
+    with the number of rows, never a number or the search that chose them."""
+    record_audit("registrations.export_full", actor=actor.username, subject=f"round:{round_.code}",
+                 round_id=round_.id, after={"rows": len(rows)})
+    return [PersonNumbers(reveal_id_number(r.candidate.person), reveal_phone(r.candidate.person)) for r in rows]
 
 
 # --- qualification review ------------------------------------------------------------------

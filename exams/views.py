@@ -12,10 +12,13 @@ from decimal import Decimal
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, format_date
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -23,12 +26,12 @@ from exams import imports, services
 from exams.forms import ConfirmForm, RegistrationFilter, ReviewForm, ScoresForm, UploadForm
 from exams.models import ReviewDecision
 from exams.rules import N_, CheckOutcome, InterviewEntry, WrittenEntry, tied_at_cutoff
-from selection.auth import requires_role
+from selection.auth import requires_recent_login, requires_role, signed_in_user
 from selection.clock import today
 from selection.extensions import db
 from selection.i18n import _, _l
 from selection.labels import STAGE_LABELS, STATUS_LABELS
-from selection.models import Position, Role, Round, User
+from selection.models import Candidate, Position, Role, Round, User
 from selection.pipeline import STAGE_ORDER, PipelineError, Stage, StageNotReached, Status
 from selection.record.engine import CandidateResult, PositionResult, Results
 from selection.record.services import round_state
@@ -36,7 +39,7 @@ from selection.record.store import find_round
 from selection.rules import list_size, mask_id_number, shared_ranks
 from selection.services import StaleEdit, require_stage
 from selection.spreadsheets import Problem, Sheet, export_xlsx, template_xlsx
-from selection.web import flash_refusal, refusal_message
+from selection.web import flash_refusal, no_store, refusal_message
 
 bp = Blueprint("exams", __name__, url_prefix="/exams", template_folder="templates")
 
@@ -248,7 +251,8 @@ def list_registrations(code: str) -> ResponseReturnValue:
     out = [s for s in Status if not s.is_live]
     return render_template("exams/registration_list.html", round=round_, form=form, rows=rows,
                            live_statuses=live, out_statuses=out, status_labels=STATUS_LABELS,
-                           export_args={k: v for k, v in request.args.items() if k in ("q", "position", "status")})
+                           export_args={k: v for k, v in request.args.items() if k in ("q", "position", "status")},
+                           full_export_form=FlaskForm())
 
 
 @bp.get("/rounds/<code>/registrations.xlsx")
@@ -263,6 +267,61 @@ def export_registrations(code: str) -> ResponseReturnValue:
          r.candidate.position.code, r.candidate.position.title, str(STATUS_LABELS[r.status])] for r in rows])
     return send_file(io.BytesIO(export_xlsx([sheet])), mimetype=XLSX, as_attachment=True,
                      download_name=f"registrations-{round_.code}.xlsx")
+
+
+@bp.post("/rounds/<code>/registrations-full.xlsx")
+@requires_role(Role.ADMIN)
+@requires_recent_login
+def export_registrations_full(code: str) -> ResponseReturnValue:
+    """The registration list with full ID and phone numbers (P19): re-authenticated, audited, never cached."""
+    round_, _none = _load(code)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    _form, rows = _registrations(round_)
+    numbers = services.export_numbers(round_, rows, actor=signed_in_user())
+    db.session.commit()
+    sheet = Sheet(_("Registrations"), [
+        _("Ref"), _("Name"), _("ID number"), _("Mobile phone"), _("Unit"), _("Position code"), _("Status"),
+    ], [[r.candidate.ref, r.candidate.name, n.id_number, n.phone or "", r.candidate.unit, r.candidate.position.code,
+         str(STATUS_LABELS[r.status])] for r, n in zip(rows, numbers, strict=True)])
+    return no_store(send_file(io.BytesIO(export_xlsx([sheet])), mimetype=XLSX, as_attachment=True,
+                              download_name=f"registrations-{round_.code}-full.xlsx"))
+
+
+def _registration_page(round_: Round, candidate: Candidate, numbers: services.PersonNumbers,
+                       revealed: bool) -> ResponseReturnValue:
+    page = render_template("exams/registration_show.html", round=round_, candidate=candidate, numbers=numbers,
+                           revealed=revealed, status_labels=STATUS_LABELS, education_labels=EDUCATION_LABELS,
+                           form=FlaskForm())
+    return no_store(make_response(page))
+
+
+def _registration(code: str, ref: str) -> tuple[Round, Candidate]:
+    round_, _none = _load(code)
+    candidate = services.find_registration(round_, ref)
+    if candidate is None:
+        abort(404)
+    return round_, candidate
+
+
+@bp.get("/rounds/<code>/registrations/<ref>")
+@requires_role(Role.ADMIN)
+def show_registration(code: str, ref: str) -> ResponseReturnValue:
+    round_, candidate = _registration(code, ref)
+    return _registration_page(round_, candidate, services.masked_numbers(candidate), revealed=False)
+
+
+@bp.post("/rounds/<code>/registrations/<ref>/numbers")
+@requires_role(Role.ADMIN)
+@requires_recent_login
+def reveal_registration_numbers(code: str, ref: str) -> ResponseReturnValue:
+    """The candidate's full ID and phone numbers, on this one response (P19); audited."""
+    round_, candidate = _registration(code, ref)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    numbers = services.reveal_numbers(candidate, actor=signed_in_user())
+    db.session.commit()
+    return _registration_page(round_, candidate, numbers, revealed=True)
 
 
 # ---------------------------------------------------------------- qualification review

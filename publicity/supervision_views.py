@@ -27,7 +27,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from selection import audit_trail
-from selection.auth import requires_role
+from selection.auth import requires_recent_login, requires_role
 from selection.clock import TIMEZONE, today
 from selection.extensions import db
 from selection.files import (
@@ -196,6 +196,7 @@ def mark_told(complaint_id: int) -> ResponseReturnValue:
 
 @bp.post("/complaints/<int:complaint_id>/reveal")
 @requires_role(Role.SUPERVISION)
+@requires_recent_login
 def reveal_complainant(complaint_id: int) -> ResponseReturnValue:
     complaint, form = _complaint(complaint_id), RevealForm()
     if not form.validate_on_submit():

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from selection.auth import requires_role
+from selection.auth import requires_recent_login, requires_role
 from selection.clock import today
 from selection.extensions import db
 from selection.i18n import _
@@ -208,6 +208,7 @@ def record_final_assessment(code: str, position: str) -> ResponseReturnValue:
 
 @bp.post(POSITION_URL + "/probation/ballots")
 @requires_role(Role.ADMIN)
+@requires_recent_login
 def open_probation_ballot(code: str, position: str) -> ResponseReturnValue:
     place = _position(code, position)
     form = OpenProbationBallotForm()
@@ -226,6 +227,7 @@ def open_probation_ballot(code: str, position: str) -> ResponseReturnValue:
 
 @bp.post(POSITION_URL + "/probation/ballots/<int:box_id>/close")
 @requires_role(Role.ADMIN)
+@requires_recent_login
 def close_probation_ballot(code: str, position: str, box_id: int) -> ResponseReturnValue:
     place = _position(code, position)
     box = probation.find_probation_box(place, box_id) or abort(404)

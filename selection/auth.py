@@ -12,6 +12,9 @@ may use it (SECURITY.md P15)::
 The same hook ends sessions that are idle or too old (P11), drops cookies whose user was
 disabled, logged out or given a new role (P09, P10: `load_session_user` refuses a stale
 ``session_version``), and sends a user who must change their password to that page.
+
+A sensitive action (再次验证身份, P12) adds ``@requires_recent_login``: unless the user typed
+their password within ``REAUTH_MINUTES``, the hook sends them to ``/reauth`` first.
 """
 
 from __future__ import annotations
@@ -27,15 +30,17 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import Forbidden, TooManyRequests
 
-from .extensions import login_manager
+from .accounts.rules import is_recent, same_site_path
+from .audit import record_audit
+from .extensions import db, login_manager
 from .i18n import _
 from .labels import ROLE_LABELS
 from .models import Role, User
 
 __all__ = [
     "EVERY_ROLE", "PUBLIC", "ROLE_COLUMNS", "STAFF_ROLES", "access_matrix", "allowed_roles",
-    "init_auth", "now", "public", "requires_role", "signed_in_user", "stamp_session",
-    "start_session",
+    "init_auth", "needs_recent_login", "now", "public", "requires_recent_login", "requires_role",
+    "signed_in_user", "stamp_password", "stamp_session", "start_session",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,6 +66,9 @@ _PASSWORD_ENDPOINTS = frozenset({"accounts.change_password", "accounts.logout"})
 #: session keys: when the user logged in and when they were last seen (epoch seconds)
 SESSION_STARTED = "auth_at"
 SESSION_SEEN = "seen_at"
+#: session key: when the user last typed their password, at login or at re-authentication (P12)
+SESSION_PASSWORD = "password_at"
+REAUTH_ENDPOINT = "accounts.reauthenticate"
 
 
 # ---------------------------------------------------------------- declarations
@@ -93,6 +101,21 @@ def _declare(view: Callable[..., Any], allowed: _Public | frozenset[Role]) -> No
     if hasattr(view, "allowed_roles"):
         raise TypeError(f"{view.__name__} declares its access twice")
     view.allowed_roles = allowed  # type: ignore[attr-defined]
+
+
+def requires_recent_login(view: F) -> F:
+    """Declare a sensitive action: it needs the password typed within ``REAUTH_MINUTES`` (P12).
+
+    Goes with `requires_role`, never `public`; the guard checks the role first, so a user
+    without it gets 403 and never the re-authentication page.
+    """
+    view.needs_recent_login = True  # type: ignore[attr-defined]
+    return view
+
+
+def needs_recent_login(view: Callable[..., Any]) -> bool:
+    """Whether `view` is declared a sensitive action (`requires_recent_login`)."""
+    return bool(getattr(view, "needs_recent_login", False))
 
 
 def allowed_roles(view: Callable[..., Any]) -> _Public | frozenset[Role] | None:
@@ -133,7 +156,17 @@ def signed_in_user() -> User:
 def stamp_session(store: MutableMapping[str, Any], at: float | None = None) -> None:
     """Mark a session as started, and last seen, at `at` (default: now)."""
     at = now() if at is None else at
-    store[SESSION_STARTED] = store[SESSION_SEEN] = int(at)
+    store[SESSION_STARTED] = store[SESSION_SEEN] = store[SESSION_PASSWORD] = int(at)
+
+
+def stamp_password(store: MutableMapping[str, Any]) -> None:
+    """Note that the user has just typed their password again (re-authentication, P12)."""
+    store[SESSION_PASSWORD] = int(now())
+
+
+def has_recent_login() -> bool:
+    """Whether this session's user typed their password within ``REAUTH_MINUTES``."""
+    return is_recent(session.get(SESSION_PASSWORD), now(), current_app.config["REAUTH_MINUTES"] * 60)
 
 
 def start_session(user: User) -> None:
@@ -185,7 +218,8 @@ def guard_request() -> ResponseReturnValue | None:
     if endpoint is None or is_exempt(endpoint):
         return None
     _check_session()
-    declared = allowed_roles(current_app.view_functions[endpoint])
+    view = current_app.view_functions[endpoint]
+    declared = allowed_roles(view)
     if declared is None:
         current_app.logger.error("route %s declares no access: refused to everyone", endpoint)
         abort(403)
@@ -197,14 +231,38 @@ def guard_request() -> ResponseReturnValue | None:
     if not current_user.is_authenticated:
         return redirect_to_login()
     if current_user.role not in declared:
+        if needs_recent_login(view):
+            _audit_refusal(endpoint)
         abort(403)
+    if needs_recent_login(view) and not has_recent_login():
+        return redirect_to_reauth()
     return None
+
+
+def _audit_refusal(endpoint: str) -> None:
+    """A logged-in user knocking at a sensitive action their role does not allow (P49)."""
+    user = signed_in_user()
+    record_audit("access.refused", actor=f"user:{user.username}", subject=f"user:{user.id}",
+                 after={"endpoint": endpoint, "method": request.method})
+    db.session.commit()
 
 
 def redirect_to_login() -> ResponseReturnValue:
     """To the login page, coming back here afterwards when this was a page (GET)."""
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for(LOGIN_ENDPOINT, next=target))
+
+
+def redirect_to_reauth() -> ResponseReturnValue:
+    """To the re-authentication page, coming back to this page (GET) or the form's page (POST).
+
+    A POST is never replayed after re-authentication (its CSRF token and intent are this
+    request's): the user comes back to the page the form was on and submits it again.
+    """
+    if request.method == "GET":
+        return redirect(url_for(REAUTH_ENDPOINT, next=request.full_path.rstrip("?")))
+    back = same_site_path(request.referrer, request.host)
+    return redirect(url_for(REAUTH_ENDPOINT, next=back, again=1))
 
 
 def _show_forbidden(error: Forbidden) -> ResponseReturnValue:
@@ -253,6 +311,8 @@ def access_matrix(app: Flask) -> str:
         "`@requires_role(...)`). Generated by `flask --app selection routes-matrix`; do not",
         "edit by hand. ✓ allowed; · refused (anonymous: sent to the login page; a logged-in",
         "user: 403). Static files are left out. An undeclared route is refused to everyone.",
+        "An endpoint marked *re-auth* is a sensitive action: it also needs the password typed",
+        "within the last `REAUTH_MINUTES` (at login or at `/reauth`; SECURITY.md P12).",
         "",
         "| Route | Methods | Endpoint | " + " | ".join(_column(c) for c in ROLE_COLUMNS) + " |",
         "|---|---|---|" + "---|" * len(ROLE_COLUMNS),
@@ -261,9 +321,10 @@ def access_matrix(app: Flask) -> str:
         if is_exempt(rule.endpoint):
             continue
         methods = ", ".join(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))
-        declared = allowed_roles(app.view_functions[rule.endpoint])
-        cells = _cells(declared)
-        lines.append(f"| `{rule.rule}` | {methods} | `{rule.endpoint}` | {' | '.join(cells)} |")
+        view = app.view_functions[rule.endpoint]
+        cells = _cells(allowed_roles(view))
+        endpoint = f"`{rule.endpoint}`" + (" *re-auth*" if needs_recent_login(view) else "")
+        lines.append(f"| `{rule.rule}` | {methods} | {endpoint} | {' | '.join(cells)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -44,6 +44,9 @@ MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
 #: Sessions end after this long without a request, and this long after login (P11).
 SESSION_IDLE_MINUTES = 30
 SESSION_ABSOLUTE_HOURS = 12
+#: A sensitive action (revealing a complainant, full ID numbers, opening or closing a vote)
+#: needs the password typed within this many minutes, at login or on /reauth (P12).
+REAUTH_MINUTES = 5
 #: Secure is added whenever PRODUCTION is on (selection/auth.py); there is no remember-me.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from werkzeug.wrappers import Response
 
-from selection.auth import public, requires_role, signed_in_user
+from selection.auth import public, requires_recent_login, requires_role, signed_in_user
 from selection.clock import today
 from selection.extensions import db, limiter
 from selection.i18n import _, _l
@@ -89,6 +89,7 @@ def _open_form(round_: Round) -> OpenBoxForm:
 
 @bp.post(BOXES)
 @requires_role(Role.ADMIN)
+@requires_recent_login
 def open_box(code: str) -> ResponseReturnValue:
     round_ = _round(code)
     form = _open_form(round_)
@@ -145,6 +146,7 @@ def _slip_words(box: BallotBox) -> ballot_pdf.SlipWords:
 
 @bp.post(f"{BOXES}/<int:box_id>/close")
 @requires_role(Role.ADMIN)
+@requires_recent_login
 def close_box(code: str, box_id: int) -> ResponseReturnValue:
     round_ = _round(code)
     box = _box(round_, box_id)
@@ -156,6 +158,7 @@ def close_box(code: str, box_id: int) -> ResponseReturnValue:
 
 @bp.post(f"{BOXES}/<int:box_id>/void")
 @requires_role(Role.ADMIN)
+@requires_recent_login
 def void_box(code: str, box_id: int) -> ResponseReturnValue:
     round_ = _round(code)
     box, form = _box(round_, box_id), VoidBoxForm()

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from wtforms.fields.choices import SelectChoice
 
-from selection.auth import requires_role, signed_in_user
+from selection.auth import requires_recent_login, requires_role, signed_in_user
 from selection.clock import today
 from selection.extensions import db, limiter
 from selection.i18n import _
@@ -77,6 +77,7 @@ def show_online_sitting_form(code: str) -> ResponseReturnValue:
 
 @bp.post(f"{ROUND_COMMITTEE}/online")
 @requires_role(Role.ADMIN)
+@requires_recent_login
 def open_online_sitting(code: str) -> ResponseReturnValue:
     round_ = _round(code)
     form = _sitting_form(round_)

@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from selection.auth import requires_role, signed_in_user
+from selection.auth import requires_recent_login, requires_role, signed_in_user
 from selection.clock import today
 from selection.extensions import db
 from selection.i18n import _, _l
@@ -383,6 +383,7 @@ def run_committee_session(code: str) -> ResponseReturnValue:
 
 @bp.post("/rounds/<code>/committee/sittings")
 @requires_role(ADMIN)
+@requires_recent_login
 def open_committee_sitting(code: str) -> ResponseReturnValue:
     round_ = _round(code)
     form = SittingForm()
@@ -409,6 +410,7 @@ def cast_paper_ballot(code: str) -> ResponseReturnValue:
 
 @bp.post("/rounds/<code>/committee/sittings/<int:sitting_id>/close")
 @requires_role(Role.ADMIN)
+@requires_recent_login
 def close_committee_sitting(code: str, sitting_id: int) -> ResponseReturnValue:
     round_ = _round(code)
     sitting = db.session.get(CommitteeVote, sitting_id)

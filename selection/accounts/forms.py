@@ -42,6 +42,11 @@ class LoginForm(FlaskForm):
                              validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH * 4)])
 
 
+class ReauthForm(FlaskForm):
+    password = PasswordField(_l("Password"),
+                             validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH * 4)])
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[DataRequired()])

@@ -105,3 +105,28 @@ def check_role_change(current: str, new: str) -> None:
     """Only a staff account changes role, and only to another staff role."""
     if current not in STAFF_ROLES or new not in STAFF_ROLES:
         raise NotStaffRole()
+
+
+def is_recent(stamp: object, now: float, max_age_seconds: float) -> bool:
+    """Whether a password typed at `stamp` (epoch seconds) is recent enough at `now` (P12).
+
+    A missing or malformed stamp, or one in the future, is never recent.
+    """
+    if not isinstance(stamp, int) or isinstance(stamp, bool):
+        return False
+    return 0 <= now - stamp <= max_age_seconds
+
+
+def same_site_path(url: str | None, host: str) -> str | None:
+    """The path and query of `url` when it points at `host` (this site), else None.
+
+    Used to bring a user back to the page a form was on (its ``Referer``) after they
+    re-authenticate; the result is also held to `is_safe_next`.
+    """
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.netloc != host:
+        return None
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return target if is_safe_next(target) else None

@@ -108,6 +108,17 @@ def log_out(user: User) -> None:
     db.session.flush()
 
 
+def reauthenticate(user: User, password: str) -> bool:
+    """Whether `password` is `user`'s, for a sensitive action (P12); audited either way.
+
+    The password is never in the audit row; the caller stamps the session on success.
+    """
+    confirmed = verify_password(user.password_hash, password)
+    record_audit("reauth" if confirmed else "reauth.refused", actor=actor_name(user), subject=f"user:{user.id}")
+    db.session.flush()
+    return confirmed
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """Replace the user's password and end their other sessions (P06).
 

@@ -13,7 +13,9 @@ from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_login import current_user, logout_user
 
-from selection.auth import EVERY_ROLE, public, requires_role, signed_in_user, start_session
+from selection.auth import (
+    EVERY_ROLE, public, requires_role, signed_in_user, stamp_password, start_session,
+)
 from selection.extensions import db, limiter
 from selection.i18n import _
 from selection.labels import ROLE_LABELS
@@ -23,7 +25,7 @@ from selection.services import UsernameTaken
 from . import services
 from .forms import (
     PASSWORD_PROBLEMS, AccountActiveForm, ChangePasswordForm, CreateAccountForm, LoginForm,
-    RoleForm,
+    ReauthForm, RoleForm,
 )
 from .rules import NotStaffRole, OwnAccount, PasswordRefused, WrongPassword, is_safe_next
 
@@ -126,6 +128,28 @@ def change_password() -> ResponseReturnValue:
             flash(_("Your password has been changed. Your other sessions have ended."), "success")
             return redirect(url_for("selection.list_rounds"))
     return render_template("accounts/password_change.html", form=form)
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@requires_role(*EVERY_ROLE)
+@limiter.limit(_client_limit, methods=["POST"], error_message=_client_refused)
+@limiter.limit(_username_limit, key_func=_user_key, methods=["POST"], deduct_when=_failed,
+               error_message=_username_refused)
+def reauthenticate() -> ResponseReturnValue:
+    """The password again before a sensitive action (再次验证身份, P12), then back where the user was."""
+    form, target = ReauthForm(), request.args.get("next")
+    target, again = (target if is_safe_next(target) else None), request.args.get("again") == "1"
+    if form.validate_on_submit():
+        confirmed = services.reauthenticate(signed_in_user(), form.password.data)
+        db.session.commit()
+        if confirmed:
+            stamp_password(session)
+            if again:  # a POST is never replayed: the user submits the form again
+                flash(_("Identity confirmed. Submit the form again to go on."), "success")
+            return redirect(target or url_for("selection.list_rounds"))
+    g.auth_failed = request.method == "POST"
+    return render_template("accounts/reauth.html", form=form, target=target, again=again,
+                           failed=g.auth_failed, minutes=current_app.config["REAUTH_MINUTES"])
 
 
 # ---------------------------------------------------------------- account management
