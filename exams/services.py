@@ -10,6 +10,8 @@ The spreadsheet imports of the registration list and of the scores are `exams.im
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +44,7 @@ from exams.rules import (
 )
 from exams.score_rules import is_published
 from selection.audit import record_audit
-from selection.crypto import blind_index
+from selection.crypto import DecryptionError, blind_index, decrypt_field, encrypt_field
 from selection.extensions import db
 from selection.models import Candidate, Person, Position, Round, User, utcnow
 from selection.pipeline import Stage, Status
@@ -134,6 +136,32 @@ class Registration:
 #: status filters for whole groups, besides single statuses
 STILL_IN, OUT = "in", "out"
 _STATUS_VALUES = frozenset(s.value for s in Status)
+
+
+#: where a searched ID number is sealed for the URL of the results (`seal_search`)
+_SEARCH_AAD = "exams:registration-search"
+
+
+def seal_search(query: str) -> str | None:
+    """A whole ID number typed into the registration search, sealed for the URL it travels in; None for other text.
+
+    AES-GCM under the field key with a fresh nonce: the URL, the browser's history and the
+    access log hold neither the number nor anything that links two searches for it.
+    """
+    number = normalize_id_number(query.strip())
+    if not _ID_NUMBER_SHAPE.fullmatch(number):
+        return None
+    return base64.urlsafe_b64encode(encrypt_field(number, aad=_SEARCH_AAD)).decode("ascii").rstrip("=")
+
+
+def open_search(token: str) -> str | None:
+    """The ID number `seal_search` sealed into `token`; None when it does not open (altered, or an old key)."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        return decrypt_field(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), aad=_SEARCH_AAD)
+    except (ValueError, binascii.Error, DecryptionError):
+        return None
 
 
 def search_registrations(round_: Round, *, position: str | None = None, status: str | None = None,

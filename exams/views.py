@@ -237,21 +237,40 @@ def _registrations(round_: Round) -> tuple[RegistrationFilter, list[services.Reg
     form = RegistrationFilter(request.args)
     if not form.validate():
         form = RegistrationFilter(formdata=None)
+    query = services.open_search(request.args.get("sealed", "")) or form.q.data or None
     rows = services.search_registrations(round_, position=form.position.data or None,
-                                         status=form.status.data or None, query=form.q.data or None)
+                                         status=form.status.data or None, query=query)
     return form, rows
 
 
-@bp.get("/rounds/<code>/registrations")
+def _search_args(form: RegistrationFilter) -> dict[str, str]:
+    """The list's URL arguments for `form`'s filters: a whole ID number travels sealed, never in clear (P19, P36)."""
+    args = {name: value for name in ("position", "status") if (value := (form[name].data or "").strip())}
+    query = (form.q.data or "").strip()
+    if query:
+        sealed = services.seal_search(query)
+        args.update({"sealed": sealed} if sealed else {"q": query})
+    return args
+
+
+@bp.route("/rounds/<code>/registrations", methods=["GET", "POST"])
 @requires_role(Role.ADMIN)
 def list_registrations(code: str) -> ResponseReturnValue:
+    """The registration list. The search form posts, so an ID number typed into it is in no URL,
+    history or access log: the reply redirects to the list with that number sealed."""
     round_, _none = _load(code)
+    form = RegistrationFilter(request.form if request.method == "POST" else request.args)
+    if request.method == "POST" or services.seal_search(form.q.data or ""):
+        return redirect(url_for(".list_registrations", code=round_.code, **_search_args(form)), 303)
     form, rows = _registrations(round_)
     live = [s for s in Status if s.is_live]
     out = [s for s in Status if not s.is_live]
+    searched_id = services.open_search(request.args.get("sealed", ""))
     return render_template("exams/registration_list.html", round=round_, form=form, rows=rows,
                            live_statuses=live, out_statuses=out, status_labels=STATUS_LABELS,
-                           export_args={k: v for k, v in request.args.items() if k in ("q", "position", "status")},
+                           searched_id=mask_id_number(searched_id) if searched_id else None,
+                           export_args={k: v for k, v in request.args.items()
+                                        if k in ("q", "sealed", "position", "status")},
                            full_export_form=FlaskForm())
 
 

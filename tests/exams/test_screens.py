@@ -144,11 +144,35 @@ def test_registrations_list_shows_everyone_masked_with_the_status_in_words(admin
 def test_registrations_search_by_full_id_number_and_filters(admin: FlaskClient, db: SQLAlchemy) -> None:
     number = reveal_id_number(_candidate(db, "C030").person)
 
-    by_id = _text(admin.get(f"{ROUND}/registrations", query_string={"q": number.lower()}))
-    out_of_p04 = _text(admin.get(f"{ROUND}/registrations", query_string={"position": "P04", "status": "out"}))
+    by_id = admin.post(f"{ROUND}/registrations", data={"q": number.lower(), "position": "", "status": ""})
+    out_of_p04 = _text(admin.post(f"{ROUND}/registrations", data={"position": "P04", "status": "out"},
+                                  follow_redirects=True))
 
-    assert "共显示1条报名信息" in by_id and "C030" in by_id
+    # the number travels sealed: not in the URL, the page, its export link or the search box
+    assert by_id.status_code == 303 and "sealed=" in by_id.location
+    assert number not in by_id.location and number.lower() not in by_id.location
+    page = admin.get(by_id.location)
+    html = page.get_data(as_text=True)
+    assert "共显示1条报名信息" in _text(page) and "C030" in _text(page)
+    assert number not in html and number.lower() not in html
+    assert f"按身份证号码 {number[:3]}{'*' * 11}{number[-4:]} 检索。" in _text(page)
     assert "共显示2条报名信息" in out_of_p04 and "C031" in out_of_p04 and "C032" in out_of_p04
+
+
+def test_an_id_number_in_a_typed_url_is_sealed_at_once_and_a_tampered_seal_filters_nothing(
+        admin: FlaskClient, db: SQLAlchemy) -> None:
+    number = reveal_id_number(_candidate(db, "C030").person)
+
+    typed = admin.get(f"{ROUND}/registrations", query_string={"q": number})
+    sealed = typed.location.split("sealed=")[1]
+    export = admin.get(f"{ROUND}/registrations.xlsx", query_string={"sealed": sealed})
+    flipped = sealed[:20] + ("B" if sealed[20] != "B" else "C") + sealed[21:]
+    tampered = _text(admin.get(f"{ROUND}/registrations", query_string={"sealed": flipped}))
+
+    assert typed.status_code == 303 and number not in typed.location
+    rows = list(openpyxl.load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == ["C030"]
+    assert "共显示44条报名信息" in tampered and "按身份证号码" not in tampered
 
 
 def test_registrations_export_is_an_xlsx_of_the_filtered_list_with_masked_ids(admin: FlaskClient,
