@@ -42,5 +42,6 @@ run: venv translations migrate
 	$(VENV)/bin/flask --app selection demo load --if-empty
 	$(VENV)/bin/flask --app selection run --host 127.0.0.1 --port $${PORT:-5000}
 
+# One pytest worker per core: every test has its own database, so they run side by side.
 test: venv translations
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n auto
