@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
 from .auth import init_auth
@@ -171,3 +172,24 @@ def _register_error_pages(app: Flask) -> None:
         original = error.original_exception or error
         app.logger.error("request %s failed", request_id, exc_info=original)
         return render_template("selection/error_500.html", request_id=request_id), 500
+
+    @app.errorhandler(IntegrityError)
+    def show_concurrent_save(error: IntegrityError) -> ResponseReturnValue:
+        # Two saves of the same new thing at one moment (a double-clicked import, two staff on
+        # one form) both pass the service's checks; the database's unique key lets the first
+        # through and refuses the second, whose whole transaction is rolled back. That is a
+        # refusal to explain, not a failure (SECURITY.md P50a); any other integrity error is a bug.
+        db.session.rollback()
+        if not _is_unique_violation(error):
+            return show_server_error(InternalServerError(original_exception=error))
+        app.logger.warning("request refused: a concurrent save took a unique key first (%s)",
+                           type(error.orig).__name__)
+        return render_template("selection/error_409.html"), 409
+
+
+def _is_unique_violation(error: IntegrityError) -> bool:
+    """Whether the database refused a row because its unique key was taken (not a missing or bad value)."""
+    cause = error.orig
+    if getattr(cause, "sqlstate", None) == "23505":  # PostgreSQL's unique_violation
+        return True
+    return getattr(cause, "sqlite_errorname", None) in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -219,6 +220,17 @@ class Browser:
     def post(self, path: str, fields: Mapping[str, str]) -> Reply:
         return self.request("POST", path, urlencode(fields).encode("utf-8"),
                             {"Content-Type": "application/x-www-form-urlencoded"})
+
+    def post_file(self, path: str, fields: Mapping[str, str], name: str, filename: str, data: bytes) -> Reply:
+        """POST a form with one file, as multipart/form-data."""
+        boundary = secrets.token_hex(16)
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+                 for key, value in fields.items()]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        return self.request("POST", path, b"".join(parts),
+                            {"Content-Type": f"multipart/form-data; boundary={boundary}"})
 
     def submit(self, page_path: str, form: Form) -> Reply:
         return self.post(form.action or page_path, form.fields)
