@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import re
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -28,6 +29,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.test import TestResponse
 
 from selection import rounds
@@ -134,6 +136,59 @@ def test_p50a_a_stale_position_form_is_refused_and_keeps_what_was_typed(
     db.session.expire_all()
     saved = rounds.find_round(code).positions[0]  # type: ignore[union-attr]
     assert (saved.posts, saved.unit, saved.max_age) == (2, "市统计局", None)
+
+
+# ---------------------------------------------------------------- a save that must wait
+
+
+def test_p50a_a_save_kept_waiting_by_another_writer_gets_the_busy_page_not_a_500(
+        make_app: Callable[..., Flask], db: SQLAlchemy, create_account: Callable[..., User],
+        login_as: Callable[[FlaskClient, User], FlaskClient], database_url: str) -> None:
+    # SQLite only (no `db` mark needed: this module's mark gives both, so skip PostgreSQL here)
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's one writer at a time")
+    (code,) = _open_rounds(1)
+    db.session.commit()
+    app = make_app(SQLITE_BUSY_TIMEOUT_SECONDS=0.2)
+    client = login_as(app.test_client(), create_account(Role.ADMIN, "admin-a"))
+    path = f"/rounds/{code}/edit"
+    form = form_with(_page(client, path), "version")
+    form.fields.update(title="等待中的标题")
+    # another writer (a long import, say) holds SQLite's write lock for longer than the wait allowed
+    writer = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        busy = client.post(path, data=form.fields)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+    page = busy.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page and "系统繁忙" in page and "本次未保存" in page
+    assert "database is locked" not in page
+    db.session.expire_all()
+    assert rounds.find_round(code).title == "负载 0 ·"  # type: ignore[union-attr]
+    # the same form, once the other writer is done, saves
+    assert client.post(path, data=form.fields).status_code == 302
+
+
+def test_p50a_a_version_clash_found_only_at_the_flush_is_a_409_not_a_500(
+        db: SQLAlchemy, two_admins: tuple[FlaskClient, FlaskClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    a, _b = two_admins
+    (code,) = _open_rounds(1)
+    db.session.commit()
+    path = f"/rounds/{code}/edit"
+    form = form_with(_page(a, path), "version")
+
+    def clash(*_args: object, **_kwargs: object) -> None:
+        # what the ORM's version counter raises when a row it updates moved since it was read
+        raise StaleDataError("UPDATE statement on table 'rounds' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(rounds, "update_round", clash)
+    reply = _submit(a, path, form.fields)
+
+    assert reply.status_code == 409 and "他人几乎同时保存了相同的内容" in reply.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- 20 writers × 50 edits
