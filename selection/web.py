@@ -70,7 +70,7 @@ _NOT_ENTRIES = frozenset({"csrf_token", "version", "code"})
 def reshow_stale(form: FlaskForm, saved: FlaskForm, version: int) -> None:
     """Re-show a form whose save was stale (SECURITY.md P50a): nothing the user typed is lost.
 
-    `form` keeps the user's entries; under each field that someone else changed meanwhile
+    `form` keeps the user's entries; under each field whose saved value differs from the entry
     (`saved` is the form as it would be shown now) it says what is saved now; and the form
     takes the current `version`, so a second save, made knowing what it replaces, goes
     through unless someone saves again in between. The caller has rolled back.
@@ -84,8 +84,8 @@ def reshow_stale(form: FlaskForm, saved: FlaskForm, version: int) -> None:
     form.version.data = version
     form.version.raw_data = [str(version)]  # the hidden input renders raw_data first
     flash(_("Modified by someone else since you opened this page; nothing was saved. Your entries are kept "
-            "below, and each field someone else changed shows what is saved now: save again to replace it."),
-          "error")
+            "below, and where what is saved now differs from your entry, it is shown under the field: save "
+            "again to replace it."), "error")
 
 
 def _blank_as_none(value: object) -> object:
