@@ -1,12 +1,15 @@
 """P50a: saving a stale form → "modified by someone else", nothing lost; 20 writers × 50 concurrent
 edits on SQLite and PostgreSQL → 0 lost updates, 0 errors ≥ 500, no "database is locked" reaching a user.
 
-The stale form goes through the test client (CSRF on). The load runs against a real gunicorn
+The stale form goes through the test client (CSRF on): refused, re-shown as typed, with what is
+saved now beside it. A save kept waiting for SQLite's write lock too long, or clashing with
+another at the flush, gets a page in words (503, 409), never a 500. The load runs against a real gunicorn
 (4 workers × 2 threads) on the test's database: 20 admins, each in a thread of their own, open
 the set-up form of a round drawn from a shared set of 10, add one to the counter in its title
 and save, and open the form again whenever the save is refused as stale. Every save the server
 acknowledged (302 to the round) must be in the data: the counters end at the number of
-acknowledged saves, each round's version moved by exactly that many, and the audit trail
+acknowledged saves, each round's version moved by exactly twice that many (claimed, then the
+ORM's counter on the UPDATE), and the audit trail
 holds one "round.update" per acknowledged save, with the very title saved.
 """
 

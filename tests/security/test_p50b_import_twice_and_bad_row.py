@@ -5,8 +5,9 @@ Every import the app offers: the registration list (.xlsx), the written and the 
 sheets (.xlsx), the evaluation ballots sheet (.xlsx), the holiday calendar (CSV and JSON) and the
 round record (``flask round import``). "No new rows" is counted over every table, the audit
 trail included. The same preview confirmed twice adds nothing either; confirmed twice at one
-moment, the second is refused in words, never with a server error (the race itself is made
-certain by letting the second confirm read the round as it was before the first one stored).
+moment, the second is refused in words, never with a server error: once in-process with the race
+made certain (the second confirm reads the round as it was before the first one stored), and once
+for every web import on a real gunicorn, three confirms of one preview fired together.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import date
 from html import unescape
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
-import threading
 
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -33,9 +33,9 @@ from selection.models import Candidate, Round, User
 from selection.pipeline import Stage
 from selection.record.demo import demo_record
 from selection.rounds import PositionDetails, RoundDetails, create_position, open_round
-from tests.live_server import Browser, LiveServer, form_with, start_server, write_keys
 from tests.exams.test_registrations_import import BAD_ROWS, GOOD as REGISTRATIONS, _sheet as registration_sheet
 from tests.exams.test_screens import _sheet as score_sheet
+from tests.live_server import Browser, LiveServer, form_with, start_server, write_keys
 from tests.publicity.test_calendar import CSV_2027
 from tests.vetting.conftest import DAY, p03_at_evaluation
 from tests.vetting.test_views import GOOD as BALLOTS, _counts as ballot_counts, _sheet as ballot_sheet
