@@ -88,6 +88,16 @@ def reshow_stale(form: FlaskForm, saved: FlaskForm, version: int) -> None:
             "again to replace it."), "error")
 
 
+def flash_stale_kept() -> None:
+    """Say that a stale grid of entries was refused and comes back as typed (SECURITY.md P50a).
+
+    For pages of many rows (the score grids) that re-render what was posted next to what is
+    stored, with the current versions, so saving again replaces what is stored.
+    """
+    flash(_("Modified by someone else since you opened this page; nothing was saved. Your entries are kept "
+            "below, beside what is saved now: save again to replace it."), "error")
+
+
 def _blank_as_none(value: object) -> object:
     return None if value == "" else value
 

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,8 @@ from werkzeug.test import TestResponse
 
 from selection import rounds
 from selection.audit import verify_chain
-from selection.models import AuditEvent, Role, Round, User
+from exams.models import WrittenScore
+from selection.models import AuditEvent, Candidate, Role, Round, User
 from tests.live_server import Browser, LiveServer, form_with, start_server, write_keys
 
 pytestmark = pytest.mark.db
@@ -139,6 +141,33 @@ def test_p50a_a_stale_position_form_is_refused_and_keeps_what_was_typed(
     db.session.expire_all()
     saved = rounds.find_round(code).positions[0]  # type: ignore[union-attr]
     assert (saved.posts, saved.unit, saved.max_age) == (2, "市统计局", None)
+
+
+def _written_score(db: SQLAlchemy, ref: str) -> Decimal | None:
+    db.session.expire_all()
+    return db.session.scalar(select(WrittenScore.score).join(Candidate).where(Candidate.ref == ref))
+
+
+def test_p50a_a_stale_score_grid_is_refused_and_keeps_what_was_typed(
+        db: SQLAlchemy, store_demo: Callable[..., Round], two_admins: tuple[FlaskClient, FlaskClient]) -> None:
+    a, b = two_admins
+    store_demo()
+    path = "/exams/rounds/DEMO-2026/positions/P04/written"  # C030's written score is still to enter
+    grid_a, grid_b = form_with(_page(a, path), "version-C030"), form_with(_page(b, path), "version-C030")
+    grid_a.fields["score-C030-1"], grid_b.fields["score-C030-1"] = "84", "80.5"
+
+    assert _submit(a, path, grid_a.fields).status_code == 302
+    second = _submit(b, path, grid_b.fields)
+
+    assert second.status_code == 409
+    page = second.get_data(as_text=True)
+    assert "他人已修改" in page and "本次未保存" in page
+    kept = form_with(page, "version-C030").fields
+    assert kept["score-C030-1"] == "80.5"  # what B typed, not what A saved
+    assert _written_score(db, "C030") == Decimal("84")
+    # saving the kept grid again replaces A's score, knowingly
+    assert _submit(b, path, kept).status_code == 302
+    assert _written_score(db, "C030") == Decimal("80.5")
 
 
 # ---------------------------------------------------------------- a save that must wait
