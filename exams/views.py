@@ -39,7 +39,7 @@ from selection.record.store import find_round
 from selection.rules import list_size, mask_id_number, shared_ranks
 from selection.services import StaleEdit, require_stage
 from selection.spreadsheets import Problem, Sheet, export_xlsx, template_xlsx
-from selection.web import flash_refusal, no_store, refusal_message
+from selection.web import flash_refusal, flash_stale_kept, no_store, refusal_message
 
 bp = Blueprint("exams", __name__, url_prefix="/exams", template_folder="templates")
 
@@ -407,6 +407,7 @@ def enter_written_scores(code: str, position: str) -> ResponseReturnValue:
     typed: dict[str, list[str]] = {}
     absent: dict[str, bool] = {}
     errors: dict[str, list[str]] = {}
+    status = 200
     if request.method == "POST":
         if not ScoresForm().validate_on_submit():
             abort(400)
@@ -420,7 +421,12 @@ def enter_written_scores(code: str, position: str) -> ResponseReturnValue:
             for problem in error.problems:
                 errors.setdefault(problem.ref, []).append(entry_problem_text(problem, papers))
             flash(_("Some scores were refused; nothing was saved. Correct the rows marked below."), "error")
-        except (services.ExamsError, PipelineError, StaleEdit) as error:
+        except StaleEdit:
+            # the grid comes back as typed, with the current versions: nothing typed is lost
+            db.session.rollback()
+            flash_stale_kept()
+            status = 409
+        except (services.ExamsError, PipelineError) as error:
             db.session.rollback()
             _refuse(error)
             return _done()
@@ -435,7 +441,7 @@ def enter_written_scores(code: str, position: str) -> ResponseReturnValue:
     page = _page("exams/written_scores.html", round_, pos, "written", papers=papers, settings=settings,
                  targets=targets, results=results, refusal=refusal, typed=typed, absent=absent, errors=errors,
                  form=ScoresForm(), others=[c for c in pos.candidates if c.ref not in targets])
-    return page, (422 if errors else 200)
+    return page, (422 if errors else status)
 
 
 @bp.get("/rounds/<code>/positions/<position>/interview-list")
@@ -479,6 +485,7 @@ def enter_interview_scores(code: str, position: str) -> ResponseReturnValue:
     absent: dict[str, bool] = {}
     errors: dict[str, list[str]] = {}
     examiners = None
+    status = 200
     if request.method == "POST":
         if not ScoresForm().validate_on_submit():
             abort(400)
@@ -493,7 +500,12 @@ def enter_interview_scores(code: str, position: str) -> ResponseReturnValue:
             for problem in error.problems:
                 errors.setdefault(problem.ref, []).append(entry_problem_text(problem))
             flash(_("Some scores were refused; nothing was saved. Correct the rows marked below."), "error")
-        except (services.ExamsError, PipelineError, StaleEdit) as error:
+        except StaleEdit:
+            # the grid comes back as typed, with the current versions: nothing typed is lost
+            db.session.rollback()
+            flash_stale_kept()
+            status = 409
+        except (services.ExamsError, PipelineError) as error:
             db.session.rollback()
             _refuse(error)
             return _done()
@@ -511,7 +523,7 @@ def enter_interview_scores(code: str, position: str) -> ResponseReturnValue:
                  results=results, refusal=refusal, typed=typed, absent=absent, errors=errors,
                  examiners=examiners, max_examiners=services.MAX_EXAMINERS, form=ScoresForm(),
                  others=[] if result.interview_list is None else [c for c in pos.candidates if c.ref not in targets])
-    return page, (422 if errors else 200)
+    return page, (422 if errors else status)
 
 
 # ---------------------------------------------------------------- score sheets

@@ -6,11 +6,14 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
 from .auth import init_auth
@@ -85,10 +88,11 @@ def _register_extensions(app: Flask) -> None:
     from .services import load_session_user
 
     db.init_app(app)
+    busy_ms = int(float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]) * 1000)
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
-                event.listen(engine, "connect", _configure_sqlite)
+                event.listen(engine, "connect", partial(_configure_sqlite, busy_ms=busy_ms))
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     login_manager.init_app(app)
     login_manager.user_loader(load_session_user)
@@ -101,12 +105,17 @@ def _register_extensions(app: Flask) -> None:
     app.jinja_env.globals["html_lang"] = html_lang
 
 
-def _configure_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
-    """WAL for concurrent readers, enforced foreign keys, and waiting out a busy writer."""
+def _configure_sqlite(connection: sqlite3.Connection, _record: Any, *, busy_ms: int) -> None:
+    """WAL for concurrent readers, enforced foreign keys, and waiting out busy writers.
+
+    A save in a large round holds the write lock while the rule engine recomputes every
+    status (a second or more for thousands of candidates), so several staff saving at once
+    queue behind one another: 5 s was too short for eight of them (SECURITY.md P50a).
+    """
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.close()
 
 
@@ -173,3 +182,52 @@ def _register_error_pages(app: Flask) -> None:
         original = error.original_exception or error
         app.logger.error("request %s failed", request_id, exc_info=original)
         return render_template("selection/error_500.html", request_id=request_id), 500
+
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(StaleDataError)
+    def show_concurrent_save(error: IntegrityError | StaleDataError) -> ResponseReturnValue:
+        # Two saves of the same thing at one moment (a double-clicked import, two staff on one
+        # candidate) both pass the service's checks; the database's unique key, or the ORM's
+        # version counter, lets the first through and refuses the second, whose whole transaction
+        # is rolled back. That is a refusal to explain, not a failure (SECURITY.md P50a); any
+        # other integrity error is a bug.
+        db.session.rollback()
+        if isinstance(error, IntegrityError) and not _is_unique_violation(error):
+            return show_server_error(InternalServerError(original_exception=error))
+        app.logger.warning("request refused: a concurrent save came first (%s)", _cause_name(error))
+        return render_template("selection/error_409.html"), 409
+
+    @app.errorhandler(OperationalError)
+    def show_busy(error: OperationalError) -> ResponseReturnValue:
+        # SQLite's one writer kept this save waiting past SQLITE_BUSY_TIMEOUT_SECONDS, or
+        # PostgreSQL broke a deadlock by aborting this transaction: nothing was stored, and
+        # the same save a moment later goes through (SECURITY.md P50a).
+        db.session.rollback()
+        if not _is_busy(error):
+            return show_server_error(InternalServerError(original_exception=error))
+        app.logger.warning("request refused: the database was busy (%s)", _cause_name(error))
+        return render_template("selection/error_503.html"), 503, {"Retry-After": "5"}
+
+
+def _cause_name(error: Exception) -> str:
+    return type(getattr(error, "orig", None) or error).__name__
+
+
+def _is_unique_violation(error: IntegrityError) -> bool:
+    """Whether the database refused a row because its unique key was taken (not a missing or bad value)."""
+    cause = error.orig
+    if getattr(cause, "sqlstate", None) == "23505":  # PostgreSQL's unique_violation
+        return True
+    return getattr(cause, "sqlite_errorname", None) in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+
+
+#: PostgreSQL's serialization_failure, deadlock_detected and lock_not_available
+_BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def _is_busy(error: OperationalError) -> bool:
+    """Whether the database refused for now because of other transactions (not a broken connection)."""
+    cause = error.orig
+    if getattr(cause, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    return str(getattr(cause, "sqlite_errorname", "")).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))

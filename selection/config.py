@@ -15,6 +15,10 @@ PRODUCTION = False
 SQLALCHEMY_DATABASE_URI = None
 #: hide_parameters keeps bound values (names, ciphertexts) out of error messages and logs
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+#: SQLite has one writer at a time: how long a save waits for the others before the reader is
+#: told the system is busy (503). Below gunicorn's default 30 s worker timeout, so a waiting
+#: request is answered rather than its worker killed (docs/decisions.md, P50).
+SQLITE_BUSY_TIMEOUT_SECONDS = 20
 
 BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

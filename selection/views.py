@@ -39,7 +39,7 @@ from .record.services import StageIncomplete, close_position_stage, probations_d
 from .rules import DomainError, SettingsError
 from .services import StaleEdit
 from .spreadsheets import Sheet, export_xlsx
-from .web import flash_refusal, refusal_message
+from .web import flash_refusal, refusal_message, reshow_stale
 
 bp = Blueprint("selection", __name__, template_folder="templates")
 
@@ -175,12 +175,24 @@ def _save_round(form: RoundForm, round_: Round | None) -> ResponseReturnValue:
         named = form.add_setting_problems(error.problems)
         flash(_("The settings were not saved: %(names)s.", names=", ".join(named)), "error")
         return _render_round_form(form, round_), 422
-    except (DomainError, StaleEdit, RecordError) as error:
+    except StaleEdit:
+        db.session.rollback()
+        assert round_ is not None  # only an update claims a version
+        reshow_stale(form, _round_form_of(round_), round_.version_id)
+        return _render_round_form(form, round_), 409
+    except (DomainError, RecordError) as error:
         _refused(error)
         return _render_round_form(form, round_), 409
     db.session.commit()
     flash(_("Round %(code)s saved.", code=round_.code), "success")
     return redirect(url_for(".show_round", code=round_.code))
+
+
+def _round_form_of(round_: Round) -> RoundForm:
+    """The set-up form as the round is saved now (ignoring any submitted data)."""
+    form = RoundForm(formdata=None, obj=round_, version=round_.version_id)
+    form.show_settings(round_.settings or {})
+    return form
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
@@ -196,9 +208,7 @@ def create_round() -> ResponseReturnValue:
 @requires_role(ADMIN)
 def edit_round(code: str) -> ResponseReturnValue:
     round_ = _round_or_404(code)
-    form = RoundForm(obj=round_, version=round_.version_id) if request.method == "GET" else RoundForm()
-    if request.method == "GET":
-        form.show_settings(round_.settings or {})
+    form = _round_form_of(round_) if request.method == "GET" else RoundForm()
     form.code.data = round_.code  # the code names the round everywhere; it does not change
     if form.validate_on_submit():
         return _save_round(form, round_)
@@ -254,21 +264,33 @@ def create_position(code: str) -> ResponseReturnValue:
 @requires_role(ADMIN)
 def edit_position(code: str, position: str) -> ResponseReturnValue:
     position_ = _position_or_404(code, position)
-    form = PositionForm(obj=position_, version=position_.round.version_id) if request.method == "GET" \
-        else PositionForm()
-    if request.method == "GET":
-        form.min_education.data = position_.min_education.value if position_.min_education else ""
+    form = _position_form_of(position_) if request.method == "GET" else PositionForm()
     form.code.data = position_.code
     if form.validate_on_submit():
         try:
             rounds.update_position(position_, _position_details(form), seen_version=form.version.data,
                                    actor=_actor(), today=today())
-        except (DomainError, StaleEdit, RecordError) as error:
+        except StaleEdit:
+            db.session.rollback()
+            reshow_stale(form, _position_form_of(position_), position_.round.version_id)
+            return _render_position_form(form, position_), 409
+        except (DomainError, RecordError) as error:
             _refused(error)
         else:
             db.session.commit()
             flash(_("Position %(position)s saved.", position=position_.code), "success")
             return redirect(url_for(".show_position", code=code, position=position))
+    return _render_position_form(form, position_)
+
+
+def _position_form_of(position_: Position) -> PositionForm:
+    """The position's form as it is saved now (ignoring any submitted data); it names the round's version."""
+    form = PositionForm(formdata=None, obj=position_, version=position_.round.version_id)
+    form.min_education.data = position_.min_education.value if position_.min_education else ""
+    return form
+
+
+def _render_position_form(form: PositionForm, position_: Position) -> ResponseReturnValue:
     return render_template("selection/position_form.html", round=position_.round, position=position_, form=form)
 
 

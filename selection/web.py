@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from flask import Response, flash
 from flask_wtf import FlaskForm
+from wtforms import Field, SelectField
 
 from selection.extensions import db
 
@@ -60,6 +61,52 @@ def refusal_message(error: Exception) -> str:
     if isinstance(error, (DomainError, PipelineError)):
         return str(error)
     raise error
+
+
+#: fields of a form that are not the user's entries: never compared with what is saved
+_NOT_ENTRIES = frozenset({"csrf_token", "version", "code"})
+
+
+def reshow_stale(form: FlaskForm, saved: FlaskForm, version: int) -> None:
+    """Re-show a form whose save was stale (SECURITY.md P50a): nothing the user typed is lost.
+
+    `form` keeps the user's entries; under each field whose saved value differs from the entry
+    (`saved` is the form as it would be shown now) it says what is saved now; and the form
+    takes the current `version`, so a second save, made knowing what it replaces, goes
+    through unless someone saves again in between. The caller has rolled back.
+    """
+    for name, entered in form._fields.items():
+        if name in _NOT_ENTRIES or name not in saved:
+            continue
+        now = saved[name]
+        if _blank_as_none(entered.data) != _blank_as_none(now.data):
+            entered.errors = [*entered.errors, _("Saved now: %(value)s", value=_shown(now) or "—")]
+    form.version.data = version
+    form.version.raw_data = [str(version)]  # the hidden input renders raw_data first
+    flash(_("Modified by someone else since you opened this page; nothing was saved. Your entries are kept "
+            "below, and where what is saved now differs from your entry, it is shown under the field: save "
+            "again to replace it."), "error")
+
+
+def flash_stale_kept() -> None:
+    """Say that a stale grid of entries was refused and comes back as typed (SECURITY.md P50a).
+
+    For pages of many rows (the score grids) that re-render what was posted next to what is
+    stored, with the current versions, so saving again replaces what is stored.
+    """
+    flash(_("Modified by someone else since you opened this page; nothing was saved. Your entries are kept "
+            "below, beside what is saved now: save again to replace it."), "error")
+
+
+def _blank_as_none(value: object) -> object:
+    return None if value == "" else value
+
+
+def _shown(field: Field) -> str:
+    """A field's value as the page shows it: a choice by its label."""
+    if isinstance(field, SelectField):
+        return next((str(choice.label) for choice in field.iter_choices() if choice.selected), "")
+    return str(field._value())
 
 
 def flash_refusal(error: Exception) -> None:

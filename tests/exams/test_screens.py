@@ -304,8 +304,10 @@ def test_written_form_stale_save_is_refused_and_changes_nothing(admin: FlaskClie
 
     response = admin.post(f"{P04}/written", data={**form, "score-C030-1": "95"})
 
-    assert response.status_code == 302
-    assert _flashes(admin) == ["您打开本页后,他人已修改了这些内容;本次未保存。请刷新后查看最新内容。"]
+    # refused, and the grid comes back as typed (SECURITY.md P50a: nothing typed is lost)
+    assert response.status_code == 409
+    assert "您打开本页后,他人已修改了这些内容;本次未保存。您填写的内容保留在下方" in _text(response)
+    assert 'name="score-C030-1" value="95"' in response.get_data(as_text=True)
     db.session.expire_all()
     assert [s.score for s in _candidate(db, "C030").written_scores] == [75]
 
