@@ -52,6 +52,13 @@ def load_keys(app: Flask) -> Keyring:
             f"missing {', '.join(missing)}: set SELECTION_<NAME> in the environment "
             f"or put it in {path} (see docs/configuration.md)"
         )
+    if missing and not stored:
+        # a first start: gunicorn's workers may all get here at once, and each must end up with
+        # the same keys, so the first file written wins and the others read it back
+        _write_keys_file(path, _generate(missing), only_if_absent=True)
+        stored = _read_keys_file(path, production=production)
+        values = {name: _configured(app, stored, name) for name in _KEY_NAMES}
+        missing = [name for name, value in values.items() if value is None]
     if missing:
         stored = {**stored, **_generate(missing)}
         _write_keys_file(path, stored)
@@ -189,21 +196,31 @@ def _read_keys_file(path: Path, *, production: bool) -> dict[str, Any]:
     return data
 
 
-def _write_keys_file(path: Path, data: dict[str, Any]) -> None:
+def _write_keys_file(path: Path, data: dict[str, Any], *, only_if_absent: bool = False) -> bool:
+    """Write `data` to `path` whole or not at all; with `only_if_absent`, whether this call created the file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         json.dump(data, file, indent=2, sort_keys=True)
         file.flush()
         os.fsync(file.fileno())
-    os.replace(partial, path)
+    if only_if_absent:
+        try:
+            os.link(partial, path)  # atomic, and refused if another process wrote the file first
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(partial)
+    else:
+        os.replace(partial, path)
     # the rename too must reach the disk before a key in it encrypts anything (add_field_key)
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:
         os.close(directory)
+    return True
 
 
 def _generate(names: list[str]) -> dict[str, Any]:

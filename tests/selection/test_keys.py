@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import stat
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from selection import create_app
+from selection import keys as keys_module
 from selection.crypto import EXTENSION_KEY
 from selection.keys import KeyConfigurationError
 from tests.conftest import fresh_key_config
@@ -88,3 +90,30 @@ def test_keys_are_never_written_from_the_environment(
     create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", **keys})
 
     assert set(json.loads((_instance_path / "keys.json").read_text())) == {"receipt_pepper"}
+
+
+def test_a_worker_that_loses_the_race_to_write_the_first_keys_uses_the_winners(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # gunicorn's workers build the app at once on a fresh install: each finds no keys.json and
+    # generates keys. Here another worker writes its file just after this one looked (the race,
+    # made certain): this worker must use the keys on disk, not keep its own.
+    instance = tmp_path / "fresh-instance"
+    monkeypatch.setenv("SELECTION_INSTANCE_PATH", str(instance))
+    winner = {"secret_key": "w" * 48, "field_keys": {"1": base64.b64encode(b"\x01" * 32).decode()},
+              "field_key_version": 1, "blind_index_key": base64.b64encode(b"\x02" * 32).decode(),
+              "audit_key": base64.b64encode(b"\x03" * 32).decode(),
+              "receipt_pepper": base64.b64encode(b"\x04" * 32).decode()}
+    generate = keys_module._generate
+
+    def generate_after_the_winner_wrote(names: list[str]) -> dict[str, object]:
+        (instance / "keys.json").write_text(json.dumps(winner))
+        return generate(names)
+
+    monkeypatch.setattr(keys_module, "_generate", generate_after_the_winner_wrote)
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    assert app.config["SECRET_KEY"] == "w" * 48
+    assert app.extensions[EXTENSION_KEY].audit_key == b"\x03" * 32
+    assert json.loads((instance / "keys.json").read_text()) == winner
+    assert [p.name for p in instance.iterdir()] == ["keys.json"]  # no partial file left behind
