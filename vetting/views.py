@@ -169,10 +169,12 @@ def save_evaluation_tally(code: str, position: str, ref: str) -> ResponseReturnV
 @requires_role(ADMIN)
 def save_performance_record(code: str, position: str, ref: str) -> ResponseReturnValue:
     candidate, form = _candidate(code, position, ref), PerformanceForm()
-    entry = services.PerformanceEntry(form.annual(), form.chosen(list(AWARD_POINTS), "award"),
-                                      form.chosen(list(PENALTY_POINTS), "penalty"))
+    # the entry is read only once the form is valid: an unchecked count (10**40 awards)
+    # would be expanded into that many items before NumberRange could refuse it
     submitted(form, lambda: services.enter_performance_record(
-        candidate, entry, seen_version=form.version.data, actor=_actor(), today=today()),
+        candidate, services.PerformanceEntry(form.annual(), form.chosen(list(AWARD_POINTS), "award"),
+                                             form.chosen(list(PENALTY_POINTS), "penalty")),
+        seen_version=form.version.data, actor=_actor(), today=today()),
         _("Performance record of %(ref)s saved.", ref=ref))
     return _to(".enter_evaluation", code, position, ref)
 

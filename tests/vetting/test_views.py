@@ -209,6 +209,19 @@ def test_evaluation_refuses_a_stale_form_and_too_few_ballots(admin_client: Flask
     assert services.stored_tally(candidate(db, round_, "C017")) == {100: 5}
 
 
+def test_a_performance_count_of_ten_to_the_forty_is_refused_not_expanded(
+        admin_client: FlaskClient, db: SQLAlchemy, store_demo: Callable[..., Round]) -> None:
+    # P22: the counts were expanded into that many items before the form was validated
+    round_ = store_demo(p03_at_evaluation)
+    shown = candidate(db, round_, "C017").version_id
+
+    page = _post(admin_client, f"{BASE}/positions/P03/evaluation/C017/performance",
+                 {"annual_1": "excellent", "award_merit_class_3": "1" + "0" * 40, "version": shown})
+
+    assert "flash-error" in page
+    assert candidate(db, round_, "C017").version_id == shown
+
+
 def _sheet(rows: list[list[Any]]) -> bytes:
     headers = [c.name for c in imports.evaluation_columns()]
     return export_xlsx([Sheet("ballots", headers, rows)])
