@@ -16,6 +16,7 @@ from selection.extensions import db
 from selection.i18n import _, _l
 from selection.labels import STAGE_LABELS
 from selection.pipeline import PipelineError, StageClosed, StageNotReached, TransitionNotAllowed
+from selection.record.parse import RecordError
 from selection.rules import DomainError
 from selection.services import StaleEdit
 
@@ -57,6 +58,11 @@ def refusal_message(error: Exception) -> str:
                  "Reload to see the current entries.")
     if isinstance(error, TransitionNotAllowed):
         return _("This candidate cannot move to that status now.")
+    if isinstance(error, RecordError):
+        # a change the round's record contradicts once it is recomputed (a suggestion about an
+        # appointee made an allegation after the appointment): the engine's problems say where
+        return _("Nothing was saved: the round's record would no longer hold together (%(problems)s).",
+                 problems="; ".join(error.problems))
     if isinstance(error, (DomainError, PipelineError)):
         return str(error)
     raise error
@@ -67,8 +73,9 @@ def flash_refusal(error: Exception) -> None:
     flash(refusal_message(error), "error")
 
 
-#: what a service raises to refuse: shown to the user, the request's changes rolled back
-REFUSALS = (DomainError, PipelineError, StaleEdit)
+#: what a service raises to refuse: shown to the user, the request's changes rolled back (a
+#: RecordError comes from recomputing the round after the change, `refresh_statuses`)
+REFUSALS = (DomainError, PipelineError, StaleEdit, RecordError)
 
 
 def save(action: Callable[[], object], success: str | None = None) -> bool:

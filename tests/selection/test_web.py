@@ -13,6 +13,7 @@ from selection.pipeline import Stage, StageClosed, StageNotReached
 from selection.record.services import StageIncomplete
 from selection.record.stages import Missing
 from selection.services import StaleEdit, claim_version
+from selection.record.parse import RecordError
 from selection.web import refusal_message
 
 
@@ -21,6 +22,7 @@ from selection.web import refusal_message
     (StageClosed(Stage.WRITTEN, Stage.INTERVIEW), ["笔试"]),
     (StageIncomplete(Stage.WRITTEN, Missing("written result missing", ("C030",))), ["笔试", "C030"]),
     (StaleEdit("x"), []),
+    (RecordError(["appointments[0]: C001 cannot be appointed"]), ["C001 cannot be appointed"]),
 ])
 def test_refusal_message_names_the_stage_and_who(app: Flask, error: Exception, named: list[str]) -> None:
     with app.test_request_context("/"):
@@ -42,3 +44,4 @@ def test_claim_version_lets_one_of_two_stale_saves_through(db: SQLAlchemy, creat
         claim_version(candidate, shown)
 
     assert candidate.version_id == shown + 1
+
