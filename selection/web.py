@@ -68,6 +68,19 @@ def refusal_message(error: Exception) -> str:
     raise error
 
 
+def whole_number(text: str | None, *, digits: int = 9) -> int | None:
+    """`text` as a whole number if it is one in ASCII digits, at most `digits` of them; else None.
+
+    For the numbers a form carries outside its fields (the version of each row, a column
+    count): ``str.isdigit()`` lets "²" and "٣" through to ``int()``, which refuses them, and
+    ``int()`` refuses 4,300 digits or more; either would be a 500. Nine digits also keep the
+    number inside a database INTEGER.
+    """
+    if text is None or not (text.isascii() and text.isdigit()) or len(text) > digits:
+        return None
+    return int(text)
+
+
 def flash_refusal(error: Exception) -> None:
     """Flash `refusal_message(error)` as an error."""
     flash(refusal_message(error), "error")

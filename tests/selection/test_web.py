@@ -14,7 +14,7 @@ from selection.record.services import StageIncomplete
 from selection.record.stages import Missing
 from selection.services import StaleEdit, claim_version
 from selection.record.parse import RecordError
-from selection.web import refusal_message
+from selection.web import refusal_message, whole_number
 
 
 @pytest.mark.parametrize(("error", "named"), [
@@ -45,3 +45,12 @@ def test_claim_version_lets_one_of_two_stale_saves_through(db: SQLAlchemy, creat
 
     assert candidate.version_id == shown + 1
 
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("0", 0), ("17", 17), ("999999999", 999_999_999),
+    (None, None), ("", None), ("-1", None), (" 1", None), ("1.0", None),
+    ("²", None), ("٣", None), ("１２", None),  # digits to str.isdigit(), refused by int() or not ASCII
+    ("1" * 10, None), ("9" * 10_000, None),  # past an INTEGER column, past int()'s 4,300 digits
+])
+def test_whole_number_takes_short_ascii_digits_only(text: str | None, number: int | None) -> None:
+    assert whole_number(text) == number
