@@ -46,6 +46,23 @@ def test_claim_version_lets_one_of_two_stale_saves_through(db: SQLAlchemy, creat
     assert candidate.version_id == shown + 1
 
 
+@pytest.mark.db
+@pytest.mark.parametrize("seen", [-1, 2**31 - 1, 2**63, 10**40])
+def test_claim_version_refuses_a_version_no_row_can_have(db: SQLAlchemy, create_round: Callable[..., Round],
+                                                        create_position: Callable[..., Position],
+                                                        create_candidate: Callable[..., Candidate],
+                                                        seen: int) -> None:
+    # P22: a posted version of 2**63 reached the UPDATE and SQLite refused to bind it (a 500)
+    candidate = create_candidate(create_position(create_round()))
+    shown = candidate.version_id
+
+    with pytest.raises(StaleEdit):
+        claim_version(candidate, seen)
+
+    db.session.refresh(candidate)
+    assert candidate.version_id == shown
+
+
 @pytest.mark.parametrize(("text", "number"), [
     ("0", 0), ("17", 17), ("999999999", 999_999_999),
     (None, None), ("", None), ("-1", None), (" 1", None), ("1.0", None),
