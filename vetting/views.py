@@ -24,7 +24,7 @@ from selection.models import Candidate, Position, Role, Round
 from selection.pipeline import PipelineError, Stage
 from selection.rules import DomainError
 from selection.spreadsheets import Problem, Sheet, export_xlsx, template_xlsx
-from selection.web import flash_refusal, refusal_message, save, submitted
+from selection.web import flash_refusal, refusal_message, save, submitted, whole_number
 from vetting import imports, inspection, labels, screens, services
 from vetting.forms import (
     ConfirmImportForm, EndorsementForm, EvaluationTallyForm, InspectionNoticeForm, InspectionRecordForm,
@@ -400,7 +400,7 @@ def open_committee_sitting(code: str) -> ResponseReturnValue:
 @requires_role(ADMIN)
 def cast_paper_ballot(code: str) -> ResponseReturnValue:
     round_ = _round(code)
-    sitting = db.session.get(CommitteeVote, request.form.get("sitting", type=int) or 0)
+    sitting = db.session.get(CommitteeVote, whole_number(request.form.get("sitting")) or 0)
     if sitting is None or sitting.round_id != round_.id:
         abort(404)
     codes = [p.code for p in services.sitting_positions(sitting)]

@@ -222,6 +222,17 @@ def test_a_performance_count_of_ten_to_the_forty_is_refused_not_expanded(
     assert candidate(db, round_, "C017").version_id == shown
 
 
+@pytest.mark.parametrize("sitting", ["9" * 20, "-" + "9" * 40])
+def test_a_paper_ballot_for_a_sitting_number_past_64_bits_finds_no_sitting(
+        admin_client: FlaskClient, store_demo: Callable[..., Round], sitting: str) -> None:
+    # P22: the number went to db.session.get, and SQLite refused to bind it (a 500)
+    store_demo()
+
+    response = admin_client.post(f"{BASE}/committee/ballots", data={"sitting": sitting, "part_P01": ["C001"]})
+
+    assert response.status_code == 404
+
+
 def _sheet(rows: list[list[Any]]) -> bytes:
     headers = [c.name for c in imports.evaluation_columns()]
     return export_xlsx([Sheet("ballots", headers, rows)])
