@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
@@ -49,7 +50,8 @@ from wtforms.fields.core import UnboundField
 from exams import logistics
 from publicity import notices
 from publicity.models import Complaint, Notice
-from selection import create_app
+from selection import create_app, crypto, passwords
+from selection.accounts import services as account_services
 from selection.auth import PUBLIC, allowed_roles, stamp_session
 from selection.extensions import db
 from selection.models import Candidate, Position, Role, Round, User
@@ -338,6 +340,19 @@ def _harvest(app: Flask) -> dict[str, Target]:
         target.fields = {name: list(dict.fromkeys(values)) for name, values in target.fields.items()}
         targets[rule.endpoint] = target
     return targets
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fast_hashing() -> Iterator[None]:
+    """argon2 and scrypt doing the least work, for this module only: they are slow on purpose
+    (P01, P43), thousands of logins and complaints here would only wait on them, and what the
+    fuzzing judges (the answer is below 500) does not depend on their cost."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        patch.setattr(crypto, "_SCRYPT_N", 2**4)
+        account_services._dummy_hash.cache_clear()  # made, and kept, by the hasher of the day
+        yield
+        account_services._dummy_hash.cache_clear()
 
 
 def _set_up_the_rest(app: Flask) -> None:
