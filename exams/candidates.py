@@ -46,7 +46,7 @@ from selection.rules import mask_id_number
 from selection.services import StaleEdit, candidacy_in, reveal_id_number
 from selection.spreadsheets import Problem
 from selection.signup import SignupDetails, SignupRefused, sign_up as create_account
-from selection.web import flash_refusal
+from selection.web import flash_refusal, whole_number
 
 bp = Blueprint("candidates", __name__, template_folder="templates")
 
@@ -184,7 +184,7 @@ def _check(round_: Round, state: registration.RegistrationState) -> ResponseRetu
     if not form.validate_on_submit():
         return _page("candidates/registration_form.html", round_, state, form=form), 422
     details = _details_of(form)
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    version = whole_number(form.version.data)
     try:
         checked = registration.check_self_registration(signed_in_user(), round_, details, today=today(),
                                                        seen_version=version)

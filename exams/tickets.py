@@ -32,7 +32,7 @@ from selection.record.services import round_state
 from selection.record.store import find_round
 from selection.rules import DomainError, resolve_settings
 from selection.services import StaleEdit, candidacy_in
-from selection.web import flash_refusal, no_store, refusal_message
+from selection.web import flash_refusal, no_store, refusal_message, whole_number
 
 bp = Blueprint("tickets", __name__, template_folder="templates")
 
@@ -258,10 +258,9 @@ def _typed_attendance() -> tuple[dict[str, bool], dict[str, int]]:
     """The ticks of the attendance form, for the seats the page showed (those with a version field)."""
     marks, versions = {}, {}
     for key, value in request.form.items():
-        # isdecimal() alone would let "²" or "٣" through to int()
-        if key.startswith("version-") and value.isascii() and value.isdecimal():
+        if key.startswith("version-") and (version := whole_number(value)) is not None:
             ref = key.removeprefix("version-")
-            versions[ref] = int(value)
+            versions[ref] = version
             marks[ref] = request.form.get(f"absent-{ref}") == "1"
     return marks, versions
 

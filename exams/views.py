@@ -39,7 +39,7 @@ from selection.record.store import find_round
 from selection.rules import list_size, mask_id_number, shared_ranks
 from selection.services import StaleEdit, require_stage
 from selection.spreadsheets import Problem, Sheet, export_xlsx, template_xlsx
-from selection.web import flash_refusal, flash_stale_kept, no_store, refusal_message
+from selection.web import flash_refusal, flash_stale_kept, no_store, refusal_message, whole_number
 
 bp = Blueprint("exams", __name__, url_prefix="/exams", template_folder="templates")
 
@@ -389,10 +389,10 @@ def _typed_rows(targets: Iterable[str], width: int) -> tuple[dict[str, list[str]
     """The grid's cells as typed, for the candidates the page showed (those with a version field)."""
     scores, absent, versions = {}, {}, {}
     for ref in targets:
-        version = request.form.get(f"version-{ref}", "")
-        if not version.isdigit():
+        version = whole_number(request.form.get(f"version-{ref}"))
+        if version is None:
             continue
-        versions[ref] = int(version)
+        versions[ref] = version
         scores[ref] = [request.form.get(f"score-{ref}-{n}", "").strip() for n in range(1, width + 1)]
         absent[ref] = request.form.get(f"absent-{ref}") == "1"
     return scores, absent, versions
@@ -472,7 +472,7 @@ def show_interview_list(code: str, position: str) -> ResponseReturnValue:
 def _examiner_columns(settings: Any, targets: Mapping[str, services.Target], asked: str | None) -> int:
     """How many examiner columns to show: the minimum, what is entered, or what was asked for."""
     entered = max((len(t.current.scores) for t in targets.values() if t.current is not None), default=0)
-    wanted = int(asked) if asked and asked.isdigit() else 0
+    wanted = whole_number(asked) or 0
     return min(max(settings.interview_min_examiners, entered, wanted), services.MAX_EXAMINERS)
 
 

@@ -30,6 +30,7 @@ from .i18n import _, _l
 from .models import Channel, DeliveryStatus, Role, utcnow
 from .notify import Backend, OutboxFilter, claim_due, configured_backends, outbox_counts, outbox_kinds, outbox_page
 from .notify import send_claimed
+from .web import whole_number
 
 bp = Blueprint("outbox", __name__, template_folder="templates")
 
@@ -69,7 +70,7 @@ def list_outbox() -> ResponseReturnValue:
     form.validate()
     where = OutboxFilter(form.status.data or "", form.channel.data or "", form.kind.data or "",
                          (form.round.data or "").strip())
-    page = outbox_page(where, request.args.get("page", 1, type=int))
+    page = outbox_page(where, whole_number(request.args.get("page")) or 1)
     return render_template("selection/outbox_list.html", form=form, page=page, where=where, counts=outbox_counts(),
                            local_time=local_time, delivery_labels=DELIVERY_LABELS, channel_labels=CHANNEL_LABELS,
                            kind_labels=KIND_LABELS)

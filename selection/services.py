@@ -211,6 +211,11 @@ class StaleEdit(Exception):
     """The row changed since the form was shown: modified by someone else."""
 
 
+#: the versions a row can have (an INTEGER column, and room to add one): any other number
+#: posted back was never shown by a form, and must not reach the database, which refuses it
+VERSIONS = range(0, 2**31 - 1)
+
+
 def claim_version(obj: Candidate | Round, seen_version: int) -> None:
     """Compare-and-swap the row's version: succeed only if it is still `seen_version`.
 
@@ -218,6 +223,8 @@ def claim_version(obj: Candidate | Round, seen_version: int) -> None:
     on PostgreSQL and SQLite alike. Call it before changing anything the form covers.
     """
     model = type(obj)
+    if seen_version not in VERSIONS:
+        raise StaleEdit(f"{model.__tablename__} {obj.id} never had version {seen_version}")
     claimed = db.session.execute(
         update(model).where(model.id == obj.id, model.version_id == seen_version)
         .values(version_id=seen_version + 1).execution_options(synchronize_session=False)

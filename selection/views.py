@@ -39,7 +39,7 @@ from .record.services import StageIncomplete, close_position_stage, probations_d
 from .rules import DomainError, SettingsError
 from .services import StaleEdit
 from .spreadsheets import Sheet, export_xlsx
-from .web import flash_refusal, refusal_message, reshow_stale
+from .web import flash_refusal, refusal_message, reshow_stale, whole_number
 
 bp = Blueprint("selection", __name__, template_folder="templates")
 
@@ -413,7 +413,7 @@ def _audit_filter() -> tuple[AuditFilterForm, audit_trail.AuditFilter]:
 @requires_role(ADMIN)
 def list_audit() -> ResponseReturnValue:
     form, where = _audit_filter()
-    page = audit_trail.audit_page(where, request.args.get("page", 1, type=int))
+    page = audit_trail.audit_page(where, whole_number(request.args.get("page")) or 1)
     return render_template("selection/audit_list.html", form=form, page=page, where=where, verify=verify_chain(),
                            changes=audit_trail.changes, local_time=audit_trail.local_time)
 

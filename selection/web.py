@@ -17,6 +17,7 @@ from selection.extensions import db
 from selection.i18n import _, _l
 from selection.labels import STAGE_LABELS
 from selection.pipeline import PipelineError, StageClosed, StageNotReached, TransitionNotAllowed
+from selection.record.parse import RecordError
 from selection.rules import DomainError
 from selection.services import StaleEdit
 
@@ -58,6 +59,11 @@ def refusal_message(error: Exception) -> str:
                  "Reload to see the current entries.")
     if isinstance(error, TransitionNotAllowed):
         return _("This candidate cannot move to that status now.")
+    if isinstance(error, RecordError):
+        # a change the round's record contradicts once it is recomputed (a suggestion about an
+        # appointee made an allegation after the appointment): the engine's problems say where
+        return _("Nothing was saved: the round's record would no longer hold together (%(problems)s).",
+                 problems="; ".join(error.problems))
     if isinstance(error, (DomainError, PipelineError)):
         return str(error)
     raise error
@@ -109,13 +115,27 @@ def _shown(field: Field) -> str:
     return str(field._value())
 
 
+def whole_number(text: str | None, *, digits: int = 9) -> int | None:
+    """`text` as a whole number if it is one in ASCII digits, at most `digits` of them; else None.
+
+    For the numbers a form carries outside its fields (the version of each row, a column
+    count): ``str.isdigit()`` lets "²" and "٣" through to ``int()``, which refuses them, and
+    ``int()`` refuses 4,300 digits or more; either would be a 500. Nine digits also keep the
+    number inside a database INTEGER.
+    """
+    if text is None or not (text.isascii() and text.isdigit()) or len(text) > digits:
+        return None
+    return int(text)
+
+
 def flash_refusal(error: Exception) -> None:
     """Flash `refusal_message(error)` as an error."""
     flash(refusal_message(error), "error")
 
 
-#: what a service raises to refuse: shown to the user, the request's changes rolled back
-REFUSALS = (DomainError, PipelineError, StaleEdit)
+#: what a service raises to refuse: shown to the user, the request's changes rolled back (a
+#: RecordError comes from recomputing the round after the change, `refresh_statuses`)
+REFUSALS = (DomainError, PipelineError, StaleEdit, RecordError)
 
 
 def save(action: Callable[[], object], success: str | None = None) -> bool:

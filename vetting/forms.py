@@ -7,6 +7,7 @@ refused (`selection.services.claim_version`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -39,6 +40,11 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def process_data(self, value: Any) -> None:
+        # Nothing ticked is an empty list, also when the POST body is empty: Flask-WTF then
+        # passes no form data at all and the field would keep a default of None.
+        super().process_data(() if value is None else value)
 
 
 class EndorsementForm(FlaskForm):

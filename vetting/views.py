@@ -24,7 +24,7 @@ from selection.models import Candidate, Position, Role, Round
 from selection.pipeline import PipelineError, Stage
 from selection.rules import DomainError
 from selection.spreadsheets import Problem, Sheet, export_xlsx, template_xlsx
-from selection.web import flash_refusal, refusal_message, save, submitted
+from selection.web import flash_refusal, refusal_message, save, submitted, whole_number
 from vetting import imports, inspection, labels, screens, services
 from vetting.forms import (
     ConfirmImportForm, EndorsementForm, EvaluationTallyForm, InspectionNoticeForm, InspectionRecordForm,
@@ -169,10 +169,12 @@ def save_evaluation_tally(code: str, position: str, ref: str) -> ResponseReturnV
 @requires_role(ADMIN)
 def save_performance_record(code: str, position: str, ref: str) -> ResponseReturnValue:
     candidate, form = _candidate(code, position, ref), PerformanceForm()
-    entry = services.PerformanceEntry(form.annual(), form.chosen(list(AWARD_POINTS), "award"),
-                                      form.chosen(list(PENALTY_POINTS), "penalty"))
+    # the entry is read only once the form is valid: an unchecked count (10**40 awards)
+    # would be expanded into that many items before NumberRange could refuse it
     submitted(form, lambda: services.enter_performance_record(
-        candidate, entry, seen_version=form.version.data, actor=_actor(), today=today()),
+        candidate, services.PerformanceEntry(form.annual(), form.chosen(list(AWARD_POINTS), "award"),
+                                             form.chosen(list(PENALTY_POINTS), "penalty")),
+        seen_version=form.version.data, actor=_actor(), today=today()),
         _("Performance record of %(ref)s saved.", ref=ref))
     return _to(".enter_evaluation", code, position, ref)
 
@@ -399,7 +401,7 @@ def open_committee_sitting(code: str) -> ResponseReturnValue:
 @requires_role(ADMIN)
 def cast_paper_ballot(code: str) -> ResponseReturnValue:
     round_ = _round(code)
-    sitting = db.session.get(CommitteeVote, request.form.get("sitting", type=int) or 0)
+    sitting = db.session.get(CommitteeVote, whole_number(request.form.get("sitting")) or 0)
     if sitting is None or sitting.round_id != round_.id:
         abort(404)
     codes = [p.code for p in services.sitting_positions(sitting)]

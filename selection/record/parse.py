@@ -459,7 +459,8 @@ def _performance(r: _Reader, raw: Any, where: str) -> model.Performance | None:
     for key, table in (("annual", ANNUAL_POINTS), ("awards", AWARD_POINTS), ("penalties", PENALTY_POINTS)):
         items = r.array(p.get(key), f"{where}.{key}")
         for index, item in enumerate(items):
-            if item not in table:
+            # a list or an object is no key of the table (and cannot be looked up in it)
+            if not isinstance(item, str) or item not in table:
                 r.fail(f"{where}.{key}[{index}]", f"{item!r} is not one of {', '.join(table)}")
         lists[key] = tuple(str(item) for item in items)
     return model.Performance(**lists)

@@ -312,6 +312,16 @@ def test_written_form_stale_save_is_refused_and_changes_nothing(admin: FlaskClie
     assert [s.score for s in _candidate(db, "C030").written_scores] == [75]
 
 
+@pytest.mark.parametrize("version", ["²", "9" * 10_000])
+def test_written_form_skips_a_row_whose_version_is_no_number(admin: FlaskClient, db: SQLAlchemy,
+                                                             version: str) -> None:
+    # P22: "²" passed str.isdigit() and 10,000 digits passed too, then int() refused both: a 500
+    response = admin.post(f"{P04}/written", data={"version-C030": version, "score-C030-1": "75"})
+
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).where(WrittenScore.candidate_id == _candidate(db, "C030").id)) == 0
+
+
 def test_interview_list_before_the_written_exam_closed_names_the_missing_step(admin: FlaskClient) -> None:
     response = admin.get(f"{P04}/interview-list")
 

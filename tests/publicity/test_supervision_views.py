@@ -121,6 +121,24 @@ def test_classifying_is_saved_and_audited(
     assert event.before == {"kind": "allegation"} and event.after == {"kind": "suggestion"}
 
 
+def test_a_suggestion_about_an_appointee_cannot_become_an_allegation(
+        db: SQLAlchemy, staff: FlaskClient, store_demo: Callable[..., Round]) -> None:
+    # P22: C001 was appointed on 2026-10-19 while this suggestion (received 2026-09-26) was
+    # open; as an allegation it would have held the appointment, so the round no longer added up
+    round_ = store_demo()
+    suggestion = db.session.scalar(select(Complaint).join(Candidate).where(
+        Candidate.round_id == round_.id, Candidate.ref == "C001", Complaint.kind == ComplaintKind.SUGGESTION))
+
+    response = staff.post(f"/supervision/complaints/{suggestion.id}/kind", data={"kind": "allegation"},
+                          follow_redirects=True)
+
+    assert response.status_code == 200
+    assert "flash-error" in response.text and "C001" in response.text
+    db.session.expire_all()
+    assert db.session.get(Complaint, suggestion.id).kind is ComplaintKind.SUGGESTION
+    assert staff.get(f"/supervision/complaints/{suggestion.id}").status_code == 200
+
+
 def test_registering_shows_the_receipt_once_and_refuses_a_future_day(
         db: SQLAlchemy, staff: FlaskClient, store_demo: Callable[..., Round]) -> None:
     store_demo()

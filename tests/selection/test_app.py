@@ -153,3 +153,12 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(app: Flask) 
     page = response.get_data(as_text=True)
     assert "上传的文件过大" in page
     assert f"每次提交最多{limit // (1024 * 1024)} MB" in page
+
+
+@pytest.mark.parametrize("number", ["2147483648", "9223372036854775808", "9" * 40])
+def test_an_id_in_a_url_past_a_database_integer_is_no_route(make_app: Any, number: str) -> None:
+    # P22: past 64 bits it reached the query, and SQLite refused to bind it (a 500)
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    assert app.test_client().get(f"/notices/{number}").status_code == 404
+    assert app.url_map.bind("localhost").build("notices.show_notice", {"notice_id": 2**31 - 1})

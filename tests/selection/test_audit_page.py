@@ -100,6 +100,16 @@ def test_audit_page_shows_fifty_a_page(admin_client: FlaskClient, db: SQLAlchemy
     assert "共 120 条记录;第 1 页,共 3 页。" in page and 'rel="next"' in page
 
 
+@pytest.mark.parametrize("page", ["9" * 20, "²", "-1", "x"])
+def test_audit_page_number_past_any_page_shows_the_first(admin_client: FlaskClient, db: SQLAlchemy,
+                                                        trail: dict[str, int], page: str) -> None:
+    # P22: 10**20 went into the query's OFFSET, which SQLite refused to bind (a 500)
+    response = admin_client.get(f"/audit?page={page}")
+
+    assert response.status_code == 200
+    assert _ids(admin_client, f"?page={page}") == _ids(admin_client)
+
+
 def test_audit_page_names_the_first_broken_event(admin_client: FlaskClient, db: SQLAlchemy,
                                                  trail: dict[str, int]) -> None:
     # Given one field edited behind the application's back (SQLite has no refusing trigger)

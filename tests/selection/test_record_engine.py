@@ -343,6 +343,9 @@ _AN_APPOINTMENT = {"candidate": "C001", "date": "2026-10-20"}
     pytest.param(_set(["candidates", 0, "birth_date"], "1988-05-02"), "candidates[0].id_number", "birth date",
                  id="id-birth-date"),
     pytest.param(_set(["candidates", 0, "sex"], "male"), "candidates[0].id_number", "sex", id="id-sex"),
+    # P22: a list where an award's name belongs was looked up in the points table: a TypeError
+    pytest.param(_set(["candidates", 0, "performance", "awards"], [["commendation"]]), "C001.performance.awards[0]",
+                 "is not one of", id="award-a-list"),
     pytest.param(_delete(["candidates", 0, "endorsement", "document"]), "C001.endorsement.document", "missing",
                  id="endorsement-field"),
     pytest.param(_set(["candidates", 0, "written"], {"written": "100.5"}), "C001.written.written", "100.5",

@@ -382,6 +382,16 @@ def test_the_admin_form_refuses_an_unknown_member(db: SQLAlchemy, p03_at_vote: R
     assert db.session.scalar(select(func.count()).select_from(CommitteeVote)) == 1
 
 
+def test_an_empty_post_opens_no_sitting(db: SQLAlchemy, p03_at_vote: Round, admin_client: FlaskClient) -> None:
+    # P22: with no body at all Flask-WTF gives the form no data, and the lists of ticks were None
+    before = db.session.scalar(select(func.count()).select_from(CommitteeVote))
+
+    response = admin_client.post("/vetting/rounds/DEMO-2026/committee/online")
+
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(CommitteeVote)) == before
+
+
 def test_a_member_casts_on_the_ballot_page_and_a_bad_ballot_is_refused_there(
         db: SQLAlchemy, p03_at_vote: Round, members: list[User], client: FlaskClient,
         login_as: Callable[[FlaskClient, User], FlaskClient]) -> None:

@@ -209,6 +209,30 @@ def test_evaluation_refuses_a_stale_form_and_too_few_ballots(admin_client: Flask
     assert services.stored_tally(candidate(db, round_, "C017")) == {100: 5}
 
 
+def test_a_performance_count_of_ten_to_the_forty_is_refused_not_expanded(
+        admin_client: FlaskClient, db: SQLAlchemy, store_demo: Callable[..., Round]) -> None:
+    # P22: the counts were expanded into that many items before the form was validated
+    round_ = store_demo(p03_at_evaluation)
+    shown = candidate(db, round_, "C017").version_id
+
+    page = _post(admin_client, f"{BASE}/positions/P03/evaluation/C017/performance",
+                 {"annual_1": "excellent", "award_merit_class_3": "1" + "0" * 40, "version": shown})
+
+    assert "flash-error" in page
+    assert candidate(db, round_, "C017").version_id == shown
+
+
+@pytest.mark.parametrize("sitting", ["9" * 20, "-" + "9" * 40])
+def test_a_paper_ballot_for_a_sitting_number_past_64_bits_finds_no_sitting(
+        admin_client: FlaskClient, store_demo: Callable[..., Round], sitting: str) -> None:
+    # P22: the number went to db.session.get, and SQLite refused to bind it (a 500)
+    store_demo()
+
+    response = admin_client.post(f"{BASE}/committee/ballots", data={"sitting": sitting, "part_P01": ["C001"]})
+
+    assert response.status_code == 404
+
+
 def _sheet(rows: list[list[Any]]) -> bytes:
     headers = [c.name for c in imports.evaluation_columns()]
     return export_xlsx([Sheet("ballots", headers, rows)])
