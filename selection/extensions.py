@@ -35,15 +35,19 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
+def limiter_key(value: str) -> str:
+    """A keyed hash (HMAC-SHA256 under SECRET_KEY) of `value` for the limiter's store, never the value itself."""
+    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(secret, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def hashed_client_address() -> str:
     """The limiter's key of a client: a keyed hash of its address, never the address itself.
 
     Every limit keys on this unless it names another key, so the limiter's store (memory, or
     Redis behind several workers) holds no client address (SECURITY.md P02, P46).
     """
-    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
-    address = (request.remote_addr or "").encode("utf-8")
-    return "client:" + hmac.new(secret, address, hashlib.sha256).hexdigest()
+    return "client:" + limiter_key(request.remote_addr or "")
 
 
 limiter = Limiter(key_func=hashed_client_address)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 
 from flask import (
     Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request,
@@ -16,7 +14,7 @@ from flask_login import current_user, logout_user
 from selection.auth import (
     EVERY_ROLE, public, requires_role, signed_in_user, stamp_password, start_session,
 )
-from selection.extensions import db, limiter
+from selection.extensions import db, limiter, limiter_key
 from selection.i18n import _
 from selection.labels import ROLE_LABELS
 from selection.models import Role, User
@@ -37,9 +35,7 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 
 def _username_key() -> str:
     """The per-username limiter key: a keyed hash, never the name someone typed."""
-    name = (request.form.get("username") or "").strip().encode("utf-8")
-    secret = current_app.config["SECRET_KEY"].encode("utf-8")
-    return "login:" + hmac.new(secret, name, hashlib.sha256).hexdigest()
+    return "login:" + limiter_key((request.form.get("username") or "").strip())
 
 
 def _user_key() -> str:
