@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard */translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: venv translations extract-messages migrate run test
+.PHONY: venv translations extract-messages migrate run test bench
 
 venv: $(STAMP)
 
@@ -45,3 +45,9 @@ run: venv translations migrate
 # One pytest worker per core: every test has its own database, so they run side by side.
 test: venv translations
 	$(VENV)/bin/pytest -q -n auto
+
+# Benchmarks print figures and write docs/performance.md; they are never part of `make test`.
+# SCALE=0.1 for a quick look at a tenth of the sizes.
+SCALE ?= 1.0
+bench: venv translations
+	$(VENV)/bin/python benchmarks/run.py --scale $(SCALE)
