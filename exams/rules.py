@@ -89,8 +89,17 @@ def failed_check(applicant: Applicant, requirements: Requirements, cutoff: date)
     Checks in the order of RULES.md §3: age in full years ≤ max_age, education at least
     min_education, full years in rank ≥ min_years_in_rank. None when all pass.
     """
-    return next((check.fails_with for check in qualification_checks(applicant, requirements, cutoff)
-                 if not check.passed), None)
+    # The checks of `qualification_checks` without building its outcomes (it runs for every
+    # candidate of a round at every computation); tests hold the two to the same answers.
+    if requirements.max_age is not None and full_years(applicant.birth_date, cutoff) > requirements.max_age:
+        return Status.UNQUALIFIED_AGE
+    education = requirements.min_education
+    if education is not None and EDUCATION_ORDER.index(applicant.education) < EDUCATION_ORDER.index(education):
+        return Status.UNQUALIFIED_EDUCATION
+    minimum = requirements.min_years_in_rank
+    if minimum is not None and full_years(applicant.rank_since, cutoff) < minimum:
+        return Status.UNQUALIFIED_YEARS_IN_RANK
+    return None
 
 
 def can_pass_review(applicant: Applicant, requirements: Requirements, cutoff: date) -> bool:

@@ -5,6 +5,7 @@ Pure functions (RULES.md §1–3, §5 and §7 list cut-offs): no Flask, no datab
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -82,6 +83,19 @@ def parse_decimal(raw: object) -> Decimal:
 
 def parse_score(raw: object) -> Decimal:
     """A score (成绩): a decimal from 0 to 100 with at most two decimal places."""
+    if type(raw) is str:
+        return _score_text(raw)
+    return _score(raw)
+
+
+@functools.lru_cache(maxsize=16384)
+def _score_text(raw: str) -> Decimal:
+    # A round record writes the same few thousand scores over and over (nine per candidate);
+    # a Decimal is immutable, so each spelling is read once. Refusals are not cached.
+    return _score(raw)
+
+
+def _score(raw: object) -> Decimal:
     value = parse_decimal(raw)
     if value < 0 or value > HUNDRED:
         raise ScoreError(f"{raw} is outside 0–100")

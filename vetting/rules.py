@@ -74,6 +74,8 @@ BALLOT_VALUES: frozenset[int] = frozenset(v for values in BALLOT_GRADES.values()
 
 def check_ballot_value(value: object) -> int:
     """An evaluation ballot value, or InvalidBallotValue naming it."""
+    if type(value) is int and value in BALLOT_VALUES:  # the usual case, without the Decimal round trip
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, str, float, Decimal)):
         raise InvalidBallotValue(f"{value!r} is not an allowed ballot value")
     try:
@@ -85,13 +87,20 @@ def check_ballot_value(value: object) -> int:
     return int(number)
 
 
+def are_ballot_values(values: Sequence[object]) -> bool:
+    """Whether every value is an allowed ballot value written as a plain int: one pass in C, where
+    checking them one by one (`check_ballot_value`) costs a function call each, 30 per candidate."""
+    return {*map(type, values)} <= {int} and BALLOT_VALUES.issuperset(values)
+
+
 def evaluation_score(ballots: Sequence[int], *, trim_ratio: Decimal, min_ballots: int) -> Decimal:
     """Evaluation score (工作表现考评得分): the trimmed mean of the valid ballots, rounded half-up.
 
     k = floor(n × trim_ratio) ballots are removed from each end of the sorted ballots.
     """
-    for value in ballots:
-        check_ballot_value(value)
+    if not are_ballot_values(ballots):
+        for value in ballots:
+            check_ballot_value(value)
     n = len(ballots)
     if n < min_ballots:
         raise TooFewBallots(f"{n} valid ballots; at least {min_ballots} are required")

@@ -8,6 +8,7 @@ candidate's ref (`C007.interview.scores`), as the examples of ROUND-RECORD.md do
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,8 @@ from selection.rules import (
     DomainError, Settings, SettingsError, check_id_number, is_valid_phone, parse_score, resolve_settings,
 )
 from vetting.rules import (
-    ANNUAL_POINTS, AWARD_POINTS, ENDORSEMENT_FIELDS, PENALTY_POINTS, InvalidBallotValue, check_ballot_value,
+    ANNUAL_POINTS, AWARD_POINTS, ENDORSEMENT_FIELDS, PENALTY_POINTS, InvalidBallotValue, are_ballot_values,
+    check_ballot_value,
 )
 
 FORMAT = "open-selection-round"
@@ -107,7 +109,16 @@ def _text(value: Any) -> str:
 
 
 def _date(value: Any) -> date:
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
+    if isinstance(value, str):
+        return _date_text(value)
+    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+
+
+@functools.lru_cache(maxsize=16384)
+def _date_text(value: str) -> date:
+    # six dates per candidate, most of them shared (the same endorsement day, birth dates): each
+    # spelling is read once; refusals are not cached
+    if not _DATE.fullmatch(value):
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
     try:
         return date.fromisoformat(value)
@@ -434,13 +445,16 @@ def _interview(r: _Reader, raw: Any, where: str, settings: Settings | None) -> t
 def _evaluation(r: _Reader, raw: Any, where: str, settings: Settings | None) -> tuple[int, ...] | None:
     if raw is None:
         return None
-    ballots: list[int] = []
     values = r.array(raw, where)
-    for index, value in enumerate(values):
-        try:
-            ballots.append(check_ballot_value(value))
-        except InvalidBallotValue as error:
-            r.fail(f"{where}[{index}]", str(error))
+    ballots: list[int] = []
+    if are_ballot_values(values):
+        ballots = values
+    else:  # find and place each bad value
+        for index, value in enumerate(values):
+            try:
+                ballots.append(check_ballot_value(value))
+            except InvalidBallotValue as error:
+                r.fail(f"{where}[{index}]", str(error))
     if len(ballots) != len(values):
         return None
     if settings is not None and len(ballots) < settings.evaluation_min_ballots:

@@ -56,6 +56,22 @@ def test_failed_check_is_the_first_failing_check_in_rules_order():
         is Status.UNQUALIFIED_EDUCATION
 
 
+def test_failed_check_agrees_with_the_checks_a_reviewer_sees():
+    # failed_check does the checks itself, for speed; it must name the first failing one shown
+    for birth, education, since, requirements in (
+            (birth, education, since, Requirements(max_age, min_education, min_years))
+            for birth in (date(1985, 6, 30), date(1985, 7, 1), date(1990, 1, 1))
+            for education in ("high_school", "bachelor", "doctor")
+            for since in (date(2024, 6, 30), date(2024, 7, 1), date(2026, 6, 30))
+            for max_age in (None, 40, 41)
+            for min_education in (None, "bachelor", "master")
+            for min_years in (None, 0, 2)):
+        applicant = Applicant(birth, education, since)
+        shown = next((c.fails_with for c in qualification_checks(applicant, requirements, CUTOFF) if not c.passed),
+                     None)
+        assert failed_check(applicant, requirements, CUTOFF) is shown
+
+
 # --- ties at the cut-off of the interview list (RULES.md §5) -----------------------------------
 
 
