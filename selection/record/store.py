@@ -293,20 +293,23 @@ def load_record(round_: Round, *, today: date) -> tuple[model.RoundRecord, Holid
     positions = db.session.scalars(
         select(Position).where(Position.round_id == round_.id).order_by(Position.ordinal, Position.code)).all()
     code_of = {p.id: p.code for p in positions}
+    # plain rows, not entities (see `_of_round`); a row has the Person columns that reveal_* read
     rows = db.session.execute(
-        select(Candidate, Person).join(Person, Candidate.person_id == Person.id)
+        select(*_REGISTRATION, Person.uid, Person.id_number_cipher, Person.phone_cipher)
+        .join(Person, Candidate.person_id == Person.id)
         .where(Candidate.round_id == round_.id).order_by(Candidate.ordinal, Candidate.ref)).all()
-    ref_of = {c.id: c.ref for c, _ in rows}
+    ref_of = {c.id: c.ref for c in rows}
     data = _load_stage_data(round_.id)
 
     candidates = []
-    for c, person in rows:
+    for c in rows:
         d = data[c.id]
         candidates.append(model.Candidate(
             ref=c.ref, position=code_of[c.position_id], name=c.name, sex=str(c.sex), birth_date=c.birth_date,
-            id_number=reveal_id_number(person),
+            id_number=reveal_id_number(c),  # type: ignore[arg-type]
             education=str(c.education), unit=c.unit, current_post=c.current_post,
-            current_post_since=c.current_post_since, rank=c.rank, rank_since=c.rank_since, phone=reveal_phone(person),
+            current_post_since=c.current_post_since, rank=c.rank, rank_since=c.rank_since,
+            phone=reveal_phone(c),  # type: ignore[arg-type]
             **d.fields(),
         ))
     calendar = load_calendar(round_.id)
@@ -323,6 +326,11 @@ def load_record(round_: Round, *, today: date) -> tuple[model.RoundRecord, Holid
         **_after_vote(round_.id, ref_of),
     )
     return record, load_calendar(None)
+
+
+_REGISTRATION = (Candidate.id, Candidate.ref, Candidate.position_id, Candidate.name, Candidate.sex,
+                 Candidate.birth_date, Candidate.education, Candidate.unit, Candidate.current_post,
+                 Candidate.current_post_since, Candidate.rank, Candidate.rank_since)
 
 
 class _StageData:
