@@ -203,14 +203,23 @@ def _full(c: dict[str, Any], position: str, ref: str, region: str, name: str, un
     return out
 
 
-def _templates(rng: random.Random) -> list[Template]:
-    return [Template(t, rng.randint(20, 80), rng) for t in range(TEMPLATES)]
+_made: dict[int, tuple[list[Template], Any]] = {}
+
+
+def _templates(seed: int) -> tuple[list[Template], random.Random]:
+    """The templates of `seed` and the generator as it stands after them (made once per process)."""
+    if seed not in _made:
+        rng = random.Random(seed)
+        _made[seed] = [Template(t, rng.randint(20, 80), rng) for t in range(TEMPLATES)], rng.getstate()
+    templates, state = _made[seed]
+    rng = random.Random()
+    rng.setstate(state)
+    return templates, rng
 
 
 def write_record(path: Path, candidates: int, *, seed: int = 2026) -> dict[str, int]:
     """Write a record of exactly `candidates` candidates to `path`; return its sizes."""
-    rng = random.Random(seed)
-    templates = _templates(rng)
+    templates, rng = _templates(seed)
     plan: list[Template] = []
     total = 0
     while total < candidates:
