@@ -135,56 +135,47 @@ _string = encode_basestring  # the C function when available, as json.dumps uses
 
 
 def _indented(value: Any, newline: str, out: list[str]) -> None:
-    """Append `value` as json.dumps(indent=2) writes it at the depth whose line break is `newline`."""
+    """Append `value` as json.dumps(indent=2) writes it at the depth whose line break is `newline`.
+
+    A scalar inside a container is written on the spot, with its key or separator in one piece:
+    a results document is mostly scalars, two million of them at 100,000 candidates.
+    """
     kind = type(value)
-    if kind is str:
-        out.append(_string(value))
-    elif kind is dict:
+    if kind is dict or kind is list or kind is tuple:
         if not value:
-            out.append("{}")
+            out.append("{}" if kind is dict else "[]")
             return
         inner = newline + "  "
-        separator = "{" + inner
-        for key, item in value.items():
-            if type(key) is not str:
+        if kind is dict:
+            if not all(type(key) is str for key in value):
                 raise _Unusual
-            out.append(separator)
-            out.append(_string(key))
-            out.append(": ")
-            _scalar_or_indented(item, inner, out)
-            separator = "," + inner
-        out.append(newline + "}")
-    elif kind is list or kind is tuple:
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + "  "
-        separator = "[" + inner
-        for item in value:
-            out.append(separator)
-            _scalar_or_indented(item, inner, out)
-            separator = "," + inner
-        out.append(newline + "]")
-    else:
-        _scalar_or_indented(value, newline, out)
-
-
-def _scalar_or_indented(value: Any, newline: str, out: list[str]) -> None:
-    kind = type(value)
-    if kind is str:
+            heads = [f",{inner}{_string(key)}: " for key in value]
+            items = value.values()
+        else:
+            heads, items = ["," + inner] * len(value), value
+        heads[0] = ("{" if kind is dict else "[") + heads[0][1:]
+        for head, item in zip(heads, items):
+            kind = type(item)
+            if kind is str:
+                out.append(head + _string(item))
+            elif item is None:
+                out.append(head + "null")
+            elif kind is int:
+                out.append(head + int.__repr__(item))
+            else:
+                out.append(head)
+                _indented(item, inner, out)
+        out.append(newline + ("}" if type(value) is dict else "]"))
+    elif kind is str:
         out.append(_string(value))
     elif value is None:
         out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
+    elif kind is bool:
+        out.append("true" if value else "false")
     elif kind is int:
         out.append(int.__repr__(value))
     elif kind is date:
         out.append(_string(value.isoformat()))
-    elif kind is dict or kind is list or kind is tuple:
-        _indented(value, newline, out)
     else:  # floats (NaN, infinities), subclasses, anything `_default` refuses
         raise _Unusual
 
