@@ -112,13 +112,13 @@ def import_round(record: Path, replace: bool) -> None:
                         "candidates": len(parsed.candidates), "replaced": replace}))
 
 
-def _load(code: str, today: date) -> Any:
+def _load(code: str, today: date, *, reveal: bool) -> Any:
     from selection.record.store import find_round, load_record
 
     round_ = find_round(code)
     if round_ is None:
         _refuse([f"{code}: no round with this code is stored"])
-    return load_record(round_, today=today)
+    return load_record(round_, today=today, reveal=reveal)
 
 
 @round_cli.command("results")
@@ -130,7 +130,8 @@ def results(code: str, as_of: date | None) -> None:
     from selection.clock import today
 
     with _batch():
-        record, calendar = _load(code, today())
+        # the results never show ID or phone numbers: nothing to decrypt
+        record, calendar = _load(code, today(), reveal=False)
         try:
             computed = compute(record, as_of, calendar=calendar)
         except RecordError as error:
@@ -145,5 +146,5 @@ def export(code: str) -> None:
     """Print the stored round CODE as a round record."""
     from selection.clock import today
 
-    record, _calendar = _load(code, today())
+    record, _calendar = _load(code, today(), reveal=True)
     click.echo(to_text(dump_record(record)))
