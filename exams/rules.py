@@ -128,14 +128,19 @@ def interview_list(scores: Mapping[str, Decimal], posts: int, ratio: Decimal) ->
     return sorted(shortlist(ordered, list_size(posts, ratio), key=scores.__getitem__))
 
 
+def check_examiners(count: int, min_examiners: int) -> None:
+    """Fewer than `min_examiners` interview scores is an input error (TooFewExaminers)."""
+    if count < min_examiners:
+        raise TooFewExaminers(f"{count} examiners; at least {min_examiners} are required")
+
+
 def interview_score(scores: Sequence[Decimal], *, drop_extremes_from: int, min_examiners: int) -> Decimal:
     """Interview score (面试成绩): the examiners' mean, rounded half-up.
 
     With at least `drop_extremes_from` examiners one highest and one lowest score are dropped
     first (去掉一个最高分和一个最低分). Fewer than `min_examiners` scores is an input error.
     """
-    if len(scores) < min_examiners:
-        raise TooFewExaminers(f"{len(scores)} examiners; at least {min_examiners} are required")
+    check_examiners(len(scores), min_examiners)
     kept = sorted(scores)
     if len(kept) >= drop_extremes_from:
         kept = kept[1:-1]

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from exams.rules import EDUCATION_ORDER, Requirements, TooFewExaminers, interview_score
+from exams.rules import EDUCATION_ORDER, Requirements, TooFewExaminers, check_examiners
 from publicity.rules import ASSESSMENT_RESULTS, CHANNELS, OUTCOMES, HolidayCalendar
 from selection.record import model
 from selection.rules import (
@@ -88,6 +88,8 @@ class _Reader:
             return None
 
     def object(self, value: Any, where: str) -> Mapping[str, Any] | None:
+        if type(value) is dict:  # what JSON gives, without the slower abstract-class check
+            return value
         if not isinstance(value, Mapping):
             self.fail(where, "must be an object")
             return None
@@ -434,8 +436,7 @@ def _interview(r: _Reader, raw: Any, where: str, settings: Settings | None) -> t
         return None
     if settings is not None:
         try:
-            interview_score(scores, drop_extremes_from=settings.interview_drop_extremes_from,
-                            min_examiners=settings.interview_min_examiners)
+            check_examiners(len(scores), settings.interview_min_examiners)
         except TooFewExaminers as error:
             r.fail(f"{where}.scores", str(error))
             return None
