@@ -167,6 +167,7 @@ def _child(database_url: str, keys_file: str, code: str, sheet: str) -> dict[str
     from selection.extensions import db
     from selection.models import Candidate, User
     from selection.record.store import find_round
+    from selection.spreadsheets import MAX_BYTES
 
     logging.disable(logging.INFO)
     today = date.fromisoformat(TODAY)
@@ -190,8 +191,8 @@ def _child(database_url: str, keys_file: str, code: str, sheet: str) -> dict[str
         round_ = find_round(code)
         position = round_.positions[0]
         targets = written_targets(position, today=today)
-        preview = imports.preview_written_import(data, headers=headers,
-                                                 papers=tuple(settings_of(round_).written_papers), targets=targets)
+        preview = imports.preview_written_import(data, headers=headers, papers=tuple(settings_of(round_).written_papers),
+                                                 targets=targets, max_bytes=MAX_BYTES)
         if not preview.ok:
             raise SystemExit(f"the preview refused the sheet: {preview.problems[:3]}")
         versions = json.loads(json.dumps({row.ref: targets[row.ref].version for row in preview.rows}))
@@ -204,7 +205,7 @@ def _child(database_url: str, keys_file: str, code: str, sheet: str) -> dict[str
         round_ = find_round(code)
         actor = db.session.scalar(select(User).where(User.username == "bench-admin"))
         stored = imports.import_written_scores(round_.positions[0], data, headers=headers, versions=versions,
-                                               actor=actor, today=today)
+                                               actor=actor, today=today, max_bytes=MAX_BYTES)
         changed = len(stored.changed)
         del stored
         db.session.commit()
