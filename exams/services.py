@@ -439,13 +439,15 @@ def store_entries(position: Position, kind: ExamKind, entries: Mapping[str, Writ
         seen.setdefault(versions.get(ref, targets[ref].version), []).append(ids[ref])
     claim_versions(seen)
     score_model = WrittenScore if kind is ExamKind.WRITTEN else InterviewScore
+    # the round these rows belong to, for the round-state cache (selection/record/cache.py)
+    options = {"synchronize_session": False, "round_id": position.round_id}
     for start in range(0, len(changed), _STORE_BATCH):
         batch = changed[start:start + _STORE_BATCH]
         batch_ids = [ids[ref] for ref in batch]
         db.session.execute(delete(score_model).where(score_model.candidate_id.in_(batch_ids))
-                           .execution_options(synchronize_session=False))
+                           .execution_options(**options))
         db.session.execute(delete(ExamAbsence).where(ExamAbsence.candidate_id.in_(batch_ids), ExamAbsence.exam == kind)
-                           .execution_options(synchronize_session=False))
+                           .execution_options(**options))
         scores, absences = [], []
         for ref in batch:
             entry = entries[ref]
@@ -460,9 +462,9 @@ def store_entries(position: Position, kind: ExamKind, entries: Mapping[str, Writ
                 scores.extend({"candidate_id": ids[ref], "examiner": number, "score": score}
                               for number, score in enumerate(entry.scores, 1))
         if scores:
-            db.session.execute(insert(score_model), scores)
+            db.session.execute(insert(score_model).execution_options(round_id=position.round_id), scores)
         if absences:
-            db.session.execute(insert(ExamAbsence), absences)
+            db.session.execute(insert(ExamAbsence).execution_options(round_id=position.round_id), absences)
     subject = f"candidate:{position.round.code}/"
     record_audits((AuditEntry(f"candidate.{kind.value}", subject + ref, position.round_id,
                               before=_shown(targets[ref].current), after=_shown(entries[ref])) for ref in changed),

@@ -255,7 +255,9 @@ def claim_versions(seen: Mapping[int, Sequence[int]]) -> None:
             batch = ids[start:start + _CLAIM_BATCH]
             claimed = db.session.execute(
                 update(Candidate).where(Candidate.id.in_(batch), Candidate.version_id == version)
-                .values(version_id=version + 1).execution_options(synchronize_session=False))
+                .values(version_id=version + 1)
+                # only the versions move: the round's data, and so its cached state, are unchanged
+                .execution_options(synchronize_session=False, record_unchanged=True))
             if claimed.rowcount != len(batch):
                 raise StaleEdit(f"candidates: {len(batch) - claimed.rowcount} of {len(batch)} shown at version "
                                 f"{version} were modified by someone else")

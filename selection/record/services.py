@@ -129,7 +129,8 @@ def _store_statuses(round_: Round, results: Results, *, actor: str) -> None:
             done = db.session.execute(
                 update(Candidate).where(Candidate.id.in_(batch), Candidate.status == before)
                 .values(status=after, version_id=Candidate.version_id + 1)
-                .execution_options(synchronize_session=False))
+                # the round whose rows these are, for the round-state cache (selection/record/cache.py)
+                .execution_options(synchronize_session=False, round_id=round_.id))
             if done.rowcount != len(batch):
                 raise StaleEdit(f"candidates: {len(batch) - done.rowcount} of {len(batch)} changed status "
                                 "while the round was being computed")
