@@ -356,7 +356,12 @@ def _parse_row(number: int, values: Sequence[object], positions: Mapping[str, in
                columns: Sequence[Column], problems: list[Problem]) -> Row | None:
     parsed: dict[str, Any] = {}
     ok = True
+    read: set[str] = set()
     for column in columns:
+        if column.key in read:
+            # another spelling of a column already read: the same cell, the same parser, the same problem
+            continue
+        read.add(column.key)
         position = positions.get(column.key)
         raw = values[position] if position is not None and position < len(values) else None
         if _is_empty(raw):
