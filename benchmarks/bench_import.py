@@ -365,7 +365,37 @@ def _section(measured: dict[str, dict[int, dict[str, Any]]], rows: int) -> Secti
         figures=figures, growth=growth, notes=NOTES)
 
 
-NOTES = """(to be written)"""
+NOTES = """\
+**Where the time goes.** An import is two requests. The preview works out who may have scores
+entered (`written_targets`, which asks the engine for the whole round: `round_state`) and reads
+and checks every row; the confirmation does both again (the file comes back signed from the
+form, and the candidates may have changed meanwhile), stores the changed rows and recomputes the
+round to store the new statuses (`refresh_statuses`). The detail column splits the time: *engine*
+is the three `round_state` calls, *sheet* the two pure reads of the file (`preview_written_import`),
+*store* the scores with their versions and audit events, *statuses* the statuses with theirs.
+
+**What was fixed.** `store_entries` flushed twice and wrote four audit statements per candidate,
+and `refresh_statuses` audited and updated every changed status one by one through an ORM object
+per candidate of the round: 8 s and 20 s per 1,000 rows, so a 100,000-row import would have taken
+hours. Both now write in batches of 1,000 (versions claimed per version seen, rows deleted and
+inserted by executemany, the audit events HMAC-chained in Python and inserted by executemany,
+one event per changed candidate as before: docs/decisions.md, "Large score imports"). The sheet
+is read as a stream (`SheetRows`) and each cell once (a column with two or three accepted
+spellings was parsed once per spelling).
+
+**What stands in the way of 75%.** First the engine: each `round_state` loads the whole round
+(every candidate, person and stage row as an ORM object, every ID and phone number decrypted)
+and computes it; at 10,000 and 100,000 rows that is more than half the import, and most of its
+peak memory. The round-state cache (selection/record/cache.py, the lead's branch) removes the
+confirmation's first call (nothing changed since the preview); loading the record from columns
+rather than ORM objects would cut the other two. Second, the file is read twice, so the ratio
+cannot pass 50% while the confirmation re-reads it: keeping the preview's compact rows (ref →
+entry) server-side instead of the signed file would spare that, and would lift the web form's
+256 KB cap too (today only a caller passing `max_bytes` imports a sheet this size). What the
+import itself keeps per row is what all-or-nothing needs until every row is checked: the
+preview's `PreviewRow` (row number, ref, name, entry, entry before; slotted), each ref's row
+number for "appears again", and the ref → version map the confirmation is checked against.
+"""
 
 
 if __name__ == "__main__":
