@@ -38,6 +38,9 @@ LOGIN_LIMIT_PER_USERNAME = "5 per 15 minutes"
 LOGIN_LIMIT_PER_CLIENT = "30 per 15 minutes"
 #: candidate accounts created from one client address (selection/signup.py)
 SIGNUP_LIMIT_PER_CLIENT = "10 per hour"
+#: POSTs of the self-registration form (check and submit steps) from one client address
+#: (exams/candidates.py): a few per candidate, for the candidates of an office sharing one address
+REGISTRATION_LIMIT_PER_CLIENT = "120 per 10 minutes"
 
 #: the largest upload accepted, e.g. a unit's endorsement letter (selection/files.py)
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
