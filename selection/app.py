@@ -21,7 +21,7 @@ from .auth import init_auth
 from .crypto import EXTENSION_KEY
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .headers import init_headers
-from .i18n import html_lang, remember_locale, select_locale
+from .i18n import html_lang, init_i18n, remember_locale, select_locale
 from .keys import load_keys, watch_keys
 
 #: Where the schema's Alembic scripts live (a top-level folder of the checkout).
@@ -112,6 +112,7 @@ def _register_extensions(app: Flask) -> None:
     init_auth(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    init_i18n(app)
     limiter.init_app(app)
     app.after_request(remember_locale)
     init_headers(app)
