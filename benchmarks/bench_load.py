@@ -251,7 +251,8 @@ def _wrk(port: int, path: str, cookie: str | None, warm: float, seconds: float) 
         return ["wrk", "--latency", "-t", str(threads), "-c", str(CONNECTIONS), "-d", f"{max(1, round(duration))}s",
                 "--timeout", "30s", *headers, f"http://127.0.0.1:{port}{path}"]
 
-    subprocess.run(command(warm), capture_output=True, check=True)
+    if warm > 0:
+        subprocess.run(command(warm), capture_output=True, check=True)
     output = subprocess.run(command(seconds), capture_output=True, text=True, check=True).stdout
 
     def latency(percent: str) -> float:
@@ -357,6 +358,22 @@ def get_load(port: int, path: str, cookie: str | None, warm: float, seconds: flo
     return python_load(port, requests, (200, None), warm, seconds)
 
 
+def alternating(port: int, targets: list[tuple[str, str | None]], warm: float, seconds: float,
+                slices: int = 5) -> list[Load]:
+    """Each target for `seconds` in all, in `slices` turns taken one after another, so that every
+    target meets the same share of whatever else the machine is doing; one Load per target
+    (requests and time summed, p50 the slices' median, p99 their mean)."""
+    for path, cookie in targets:
+        get_load(port, path, cookie, warm, 1.0)
+    turns: list[list[Load]] = [[] for _ in targets]
+    for _slice in range(slices):
+        for index, (path, cookie) in enumerate(targets):
+            turns[index].append(get_load(port, path, cookie, 0, max(1.0, seconds / slices)))
+    return [Load(sum(t.requests for t in loads), sum(t.errors for t in loads), sum(t.seconds for t in loads),
+                 statistics.median(t.p50_ms for t in loads), statistics.fmean(t.p99_ms for t in loads))
+            for loads in turns]
+
+
 # ---------------------------------------------------------------- the section
 
 
@@ -379,18 +396,13 @@ def run(scale: float) -> Section:
             port = server.port
             cookie = login(port)
             check_page(port, NOTICES, None, "2026年公开选拔副处级领导干部")
-            hello = get_load(port, HELLO, None, warm, seconds)
+            # hello-world and the pages take turns: others' work on the machine moves from one
+            # moment to the next, and each ratio must compare like with like
+            hello, status, notices = alternating(port, [(HELLO, None), (STATUS, cookie), (NOTICES, None)],
+                                                 warm, seconds)
             print(f"{name:<10} hello-world       {hello}", flush=True)
-            status = get_load(port, STATUS, cookie, warm, seconds)
             print(f"{name:<10} /me               {status}", flush=True)
-            notices = get_load(port, NOTICES, None, warm, seconds)
             print(f"{name:<10} /notices          {notices}", flush=True)
-            # others' work on the machine moves from one phase to the next: the baseline is
-            # hello-world's mean over a phase before the pages and one after them
-            again = get_load(port, HELLO, None, warm, seconds)
-            print(f"{name:<10} hello-world again {again}", flush=True)
-            hello = Load(hello.requests + again.requests, hello.errors + again.errors, hello.seconds + again.seconds,
-                         (hello.p50_ms + again.p50_ms) / 2, max(hello.p99_ms, again.p99_ms))
             inserts = python_load(port, [[Request("POST", INSERT, None, b"note=bench")] for _ in range(CONNECTIONS)],
                                   (201, None), warm, seconds)
             print(f"{name:<10} bare insert       {inserts}", flush=True)
@@ -414,7 +426,8 @@ def run(scale: float) -> Section:
             for extra in growth_extra:
                 size = server.import_bigger_round(extra)
                 check_page(port, STATUS, cookie, "陈晓燕")
-                bigger = get_load(port, STATUS, cookie, warm, seconds)
+                # a longer warm-up: each worker computes the bigger round once before its cache serves it
+                bigger = get_load(port, STATUS, cookie, 3 * warm, seconds / 2)
                 print(f"{name:<10} /me, {size:>5} in round {bigger}", flush=True)
                 points.append((size, bigger.p50_ms / 1000))
                 figures.append(Figure(f"status page /me, imported round of {size:,}, {name}", bigger.rps, hello.rps,
@@ -442,7 +455,9 @@ upgrade`, `flask demo load`, then gunicorn with {workers} sync workers (2 × cor
 `benchmarks/load_app.py`: the app plus a hello-world route and a bare one-row insert route, which
 exist only there and pass through every hook a page does. Load from {connections} concurrent
 connections on loopback (one per worker), {warm:g} s warm-up then {seconds:g} s measured per phase;
-pages with {generator}; submissions with standard-library client processes that check every answer.
+pages with {generator}, hello-world and the two pages taking turns in five slices each (so that the
+other work on a shared machine weighs on them alike); submissions with standard-library client
+processes that check every answer.
 `/me` is logged in as the demo candidate through the login form; `/notices` is the public list of
 current notices (publicity, inspection, announcements). Each registration is a different candidate
 account (its own person and valid ID number, a session and the signed check-step token prepared
