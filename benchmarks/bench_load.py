@@ -483,14 +483,21 @@ listener), then checked on one gunicorn worker's CPU time:
   lazy query at a time (`candidacies_of(..., loading=...)` joins them: 12 queries to 5). What is
   left, ~14,800 calls (~10 ms of CPU) against hello's 1,900: SQLAlchemy for the 5 queries about a
   third, the Jinja template (a 16-stage timeline, escaping) a quarter, context-local lookups a
-  tenth. A personal page cannot be shared; 40% of hello-world would mean a page of ~2,500 calls,
-  i.e. no ORM and no template. **Not met for `/me`; this is what stands in the way.**
+  tenth. On one gunicorn worker's CPU clock: hello 1.6 ms, `/me` 8.5 ms, the cached `/notices`
+  2.5 ms a request. A personal page cannot be shared; 40% of hello-world would mean a page of
+  ~2,500 calls, i.e. no ORM and no template. **Not met for `/me`; this is what stands in the
+  way.** It no longer grows with the round in queries; what still grows is that
+  `progress_page` finds the candidate's result and record entry by walking the round's lists
+  (a few µs per thousand candidates): an index by ref on the cached state would end it.
 * `/notices` computed each round twice (publicity.services bypassed the cache) and asked per
   position and per list (41 queries, every candidate of a listed position loaded). Now it uses
   the cache, asks per round and loads only listed candidates (29 queries), and the page itself,
   the same for every anonymous visitor, is rendered once per change: keyed by every round's data
   revision, the published notices, the date and the language (`publicity/notice_views.py`): 2
-  queries and ~2,900 calls a request.
+  queries and ~2,900 calls a request, 2.5 ms of a worker's CPU against hello's 1.6 ms, yet 30%
+  of hello's rate under wrk (2026-11-21). **Not met**: the gap beyond the worker's own clock
+  (checking out a database connection with its pre-ping, the two key queries, a 3 KB body
+  through gunicorn and wrk on the same two cores) is still to be found with a system profiler.
 * Registration: the concurrency bug first. `SELECT … FOR UPDATE` locks nothing on SQLite, so under
   load most registrations read the refs another was taking and were refused; the lock is now a
   write (tests/exams/test_registration_storm.py). Then the cost: every registration ends with
