@@ -14,6 +14,7 @@ runs.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import reportlab
 import segno
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
@@ -49,6 +51,14 @@ QR_QUIET = 4
 #: Streams are written compressed and binary, not also ASCII85-encoded: a fifth smaller, and
 #: one pure-Python pass over every page fewer. (A reportlab setting; nothing else here uses it.)
 rl_config.useA85 = 0
+
+
+#: What decides a ticket's bytes besides its words: this module's drawing, the libraries that
+#: draw and encode, and the font. A ticket stored by another version of any of them is not
+#: served (`ticket_digest`); the font is named by its size, not hashed (5 MB at every import).
+_LAYOUT = hashlib.sha256(b"\x00".join((
+    Path(__file__).read_bytes(), reportlab.Version.encode(), segno.__version__.encode(),
+    f"{FONT_PATH.name}:{FONT_PATH.stat().st_size}".encode()))).hexdigest()
 
 
 @cache
@@ -196,6 +206,15 @@ _VALUE_X = MARGIN + _LABEL_WIDTH + 3 * mm
 _VALUE_WIDTH = CONTENT_WIDTH - _LABEL_WIDTH - 6 * mm
 #: the value rows printed larger: ticket number, name, room, seat
 _PROMINENT = frozenset({0, 1, 5, 6})
+
+
+def ticket_digest(ticket: Ticket, words: TicketWords) -> str:
+    """A fingerprint of `render_tickets([ticket], words)`: what it prints and the code that draws it.
+
+    Two equal digests make the same bytes (the canvas is invariant: no date, no random id),
+    so a stored ticket whose digest matches is the ticket as it would be rendered now.
+    """
+    return hashlib.sha256(repr((_LAYOUT, ticket, words)).encode("utf-8")).hexdigest()
 
 
 def render_tickets(tickets: Iterable[Ticket], words: TicketWords) -> bytes:
