@@ -8,8 +8,7 @@ same everywhere and extracts back as text.
 Ten thousand tickets make one file in seconds, not minutes: the font is registered once
 per process; everything a ticket page shares with the others (titles, the grid, labels,
 the candidate instructions) is drawn once as a form XObject and placed on each page;
-and the QR code (segno) is encoded with one fixed mask and drawn as one path of filled
-runs.
+and the QR code (zxing-cpp, compiled) is drawn as one path of filled runs.
 """
 
 from __future__ import annotations
@@ -17,13 +16,14 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from importlib.metadata import version
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import reportlab
-import segno
+import zxingcpp
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -39,10 +39,6 @@ PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 
-#: QR mask pattern used for every code. Any of the eight is valid and every reader decodes
-#: it; scoring all eight to pick the "best" (as QR encoders usually do) costs eight times the
-#: work, which is most of a ticket's rendering time.
-QR_MASK = 2
 QR_SIZE = 34 * mm
 #: modules of white space around the code (the QR standard's quiet zone)
 QR_QUIET = 4
@@ -57,7 +53,7 @@ rl_config.useA85 = 0
 #: draw and encode, and the font. A ticket stored by another version of any of them is not
 #: served (`ticket_digest`); the font is named by its size, not hashed (5 MB at every import).
 _LAYOUT = hashlib.sha256(b"\x00".join((
-    Path(__file__).read_bytes(), reportlab.Version.encode(), segno.__version__.encode(),
+    Path(__file__).read_bytes(), reportlab.Version.encode(), version("zxing-cpp").encode(),
     f"{FONT_PATH.name}:{FONT_PATH.stat().st_size}".encode()))).hexdigest()
 
 
@@ -156,15 +152,22 @@ class SignInRoom:
 _TOKEN = re.compile(r"[A-Za-z0-9@#&'’\-.,;:!?%/()\[\]]+ ?| |.", re.S)
 
 
+@lru_cache(maxsize=16384)
+def _width(text: str, size: float) -> float:
+    """The width of `text` in the bundled font. Cached: ten thousand tickets print the same venues,
+    rooms, times and positions, and reportlab measures character by character in Python."""
+    return pdfmetrics.stringWidth(text, font(), size)
+
+
 def wrap(text: str, size: float, width: float) -> list[str]:
     """Lines of `text` no wider than `width`: Chinese breaks anywhere, Latin words stay whole."""
-    if pdfmetrics.stringWidth(text, font(), size) <= width:
+    if _width(text, size) <= width:
         return [text]
     lines: list[str] = []
     line = ""
     for token in _TOKEN.findall(text):
         candidate = line + token
-        if line and pdfmetrics.stringWidth(candidate.rstrip(), font(), size) > width:
+        if line and _width(candidate.rstrip(), size) > width:
             lines.append(line.rstrip())
             line = token.lstrip()
         else:
@@ -189,7 +192,7 @@ def fit(text: str, size: float, width: float, *, smallest: float = 7) -> tuple[f
 
 
 def _ellipsized(text: str, size: float, width: float) -> str:
-    while text and pdfmetrics.stringWidth(text + "…", font(), size) > width:
+    while text and _width(text + "…", size) > width:
         text = text[:-1]
     return text + "…"
 
@@ -314,33 +317,52 @@ def _draw_ticket_values(canvas: Canvas, ticket: Ticket, words: TicketWords) -> N
             canvas.drawString(_VALUE_X, middle - size * 1.05, lines[1])
 
 
-def qr_matrix(data: str) -> list[list[bool]]:
-    """The QR code of `data` (error correction M, mask `QR_MASK`): rows of dark modules."""
-    code = segno.make_qr(data, error="m", boost_error=False, mask=QR_MASK)
-    return [[bool(module) for module in row] for row in code.matrix]
+#: a run of dark modules in a row of `qr_rows`
+_DARK_RUN = re.compile(rb"\x00+")
+#: (start, end, row) of a run → its rectangle in a path, "x y width 1 re": a code has some 360 runs,
+#: and formatting three numbers for each was a third of a page's time
+_RUN_CODE: dict[tuple[int, int, int], str] = {}
+
+
+def qr_rows(data: str) -> list[bytes]:
+    """The QR code of `data` (error correction M, byte mode), one row of modules a bytes: 0 dark, 255 light.
+
+    Encoded by zxing-cpp (compiled), given bytes: 0.1–0.3 ms a code, where the pure-Python encoders
+    took 0.8 ms (segno, with one fixed mask) to 7 ms (reportlab's own, all eight masks scored),
+    most of a ticket page's time (docs/performance.md). Given a str, zxing-cpp spends twice as
+    long choosing an encoding; a URL is ASCII, so bytes encode the same text.
+    """
+    image = zxingcpp.create_barcode(data.encode("utf-8"), zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_image(
+        scale=1, add_quiet_zones=False)
+    width = image.shape[1]
+    modules = bytes(memoryview(image))
+    return [modules[start:start + width] for start in range(0, len(modules), width)]
 
 
 class _ModulePath(PDFPathObject):
     """A path of QR modules in module units: whole numbers, written without float formatting."""
 
-    def run(self, column: int, row: int, length: int) -> None:
-        self._code_append(f"{column} {row} {length} 1 re")
+    def runs(self, code: list[str]) -> None:
+        self._code_append(" ".join(code))
 
 
 def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
-    """The QR code of `data` in the square (x, y, size), quiet zone included: one path of runs."""
-    modules = qr_matrix(data)
-    count = len(modules)
+    """The QR code of `data` in the square (x, y, size), quiet zone included: one path of the
+    horizontal runs of dark modules, found by a regular expression over each row's bytes."""
+    rows = qr_rows(data)
+    count = len(rows)
     unit = size / (count + 2 * QR_QUIET)
+    code = []
+    for row, cells in enumerate(rows):
+        bottom = count - 1 - row
+        for run in _DARK_RUN.finditer(cells):
+            key = (*run.span(), bottom)
+            text = _RUN_CODE.get(key)
+            if text is None:
+                text = _RUN_CODE[key] = f"{key[0]} {bottom} {key[1] - key[0]} 1 re"
+            code.append(text)
     path = _ModulePath()
-    for row, cells in enumerate(modules):
-        start = None
-        for column, dark in enumerate([*cells, False]):
-            if dark and start is None:
-                start = column
-            elif not dark and start is not None:
-                path.run(start, count - 1 - row, column - start)
-                start = None
+    path.runs(code)
     canvas.saveState()
     canvas.transform(unit, 0, 0, unit, x + QR_QUIET * unit, y + QR_QUIET * unit)
     canvas.drawPath(path, stroke=0, fill=1)

@@ -306,16 +306,26 @@ def _ticket_words(round_: Round, seating: Seating) -> pdf.TicketWords:
         qr_caption=_("Scan to verify this ticket"))
 
 
-def _printed(row: logistics.TicketRow) -> pdf.Ticket:
-    url = url_for("tickets.verify_ticket", number=row.number, signature=logistics.ticket_signature(row),
-                  _external=True)
+def _verify_prefix() -> str:
+    """The absolute verification URL up to the ticket number: url_for once for a file, not per ticket."""
+    return url_for("tickets.verify_ticket", number="0", signature="0", _external=True).removesuffix("0/0")
+
+
+def _printed(row: logistics.TicketRow, prefix: str | None = None) -> pdf.Ticket:
+    signature = logistics.ticket_signature(row)
+    if prefix is not None and row.number.isascii() and row.number.isalnum():
+        # letters and digits, and a base64url signature, are what url_for would write unquoted
+        url = f"{prefix}{row.number}/{signature}"
+    else:
+        url = url_for("tickets.verify_ticket", number=row.number, signature=signature, _external=True)
     return pdf.Ticket(number=row.number, name=row.name, position=row.position, venue=row.venue, address=row.address,
                       room=row.room, seat=str(row.seat), verify_url=url)
 
 
 def render_ticket_pdf(round_: Round, seating: Seating, rows: Sequence[logistics.TicketRow]) -> bytes:
     """The tickets of `rows`, one A4 page each, in the request's language."""
-    return pdf.render_tickets((_printed(row) for row in rows), _ticket_words(round_, seating))
+    prefix = _verify_prefix()
+    return pdf.render_tickets((_printed(row, prefix) for row in rows), _ticket_words(round_, seating))
 
 
 def render_sign_in_pdf(round_: Round, seating: Seating, rows: Sequence[logistics.TicketRow]) -> bytes:
@@ -396,11 +406,11 @@ def own_ticket_pdf(round_: Round, seating: Seating, row: logistics.TicketRow) ->
 def pregenerate_tickets(round_: Round, seating: Seating) -> Iterator[int]:
     """Render every ticket of the seating on its own, in the request's language, and store it;
     room by room (memory stays flat), yielding each room's count so the caller can commit."""
-    words, locale = _ticket_words(round_, seating), str(get_locale())
+    words, locale, prefix = _ticket_words(round_, seating), str(get_locale()), _verify_prefix()
     for room in logistics.rooms_of(round_):
         files = {}
         for row in logistics.ticket_rows(seating, room):
-            printed = _printed(row)
+            printed = _printed(row, prefix)
             files[row.number] = (pdf.ticket_digest(printed, words), pdf.render_tickets([printed], words))
         if files:
             logistics.store_ticket_pdfs(seating, locale, files)
