@@ -39,6 +39,10 @@ PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 
+#: QR mask pattern used for every code. Any of the eight is valid and every reader decodes
+#: it; scoring all eight to pick the "best" (as encoders do by default) is nine tenths of
+#: zxing-cpp's time for a ticket's code.
+QR_MASK = 2
 QR_SIZE = 34 * mm
 #: modules of white space around the code (the QR standard's quiet zone)
 QR_QUIET = 4
@@ -325,15 +329,16 @@ _RUN_CODE: dict[tuple[int, int, int], str] = {}
 
 
 def qr_rows(data: str) -> list[bytes]:
-    """The QR code of `data` (error correction M, byte mode), one row of modules a bytes: 0 dark, 255 light.
+    """The QR code of `data` (error correction M, byte mode, mask `QR_MASK`), one row of modules a
+    bytes: 0 dark, 255 light.
 
-    Encoded by zxing-cpp (compiled), given bytes: 0.1–0.3 ms a code, where the pure-Python encoders
-    took 0.8 ms (segno, with one fixed mask) to 7 ms (reportlab's own, all eight masks scored),
-    most of a ticket page's time (docs/performance.md). Given a str, zxing-cpp spends twice as
-    long choosing an encoding; a URL is ASCII, so bytes encode the same text.
+    Encoded by zxing-cpp (compiled), given bytes and the mask: 0.03 ms a code, where the
+    pure-Python encoders took 0.8 ms (segno, with one fixed mask) to 7 ms (reportlab's own,
+    all eight masks scored), most of a ticket page's time (docs/performance.md). Given a str,
+    zxing-cpp spends longer choosing an encoding; a URL is ASCII, so bytes encode the same text.
     """
-    image = zxingcpp.create_barcode(data.encode("utf-8"), zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_image(
-        scale=1, add_quiet_zones=False)
+    image = zxingcpp.create_barcode(data.encode("utf-8"), zxingcpp.BarcodeFormat.QRCode, ec_level="M",
+                                    data_mask=QR_MASK).to_image(scale=1, add_quiet_zones=False)
     width = image.shape[1]
     modules = bytes(memoryview(image))
     return [modules[start:start + width] for start in range(0, len(modules), width)]
