@@ -87,6 +87,7 @@ def test_pregeneration_stores_every_ticket_once_per_language(runner: FlaskCliRun
         assert row.number in english and "Admission ticket for the written exam" in english
 
 
+@pytest.mark.db
 def test_the_download_serves_the_stored_bytes_equal_to_a_fresh_rendering(
         app: Flask, runner: FlaskCliRunner, db: SQLAlchemy, seated: Seating, create_account: Any,
         login_as: Any) -> None:
@@ -127,6 +128,7 @@ def test_a_ticket_that_would_print_otherwise_is_rendered_not_served_from_the_sto
     assert english.data != b"%PDF-1.4 the stored file" and "Admission ticket" in page_texts(english.data)[0]
 
 
+@pytest.mark.db  # the stored files go with their tickets by ON DELETE CASCADE, on either database
 def test_seating_again_removes_the_stored_tickets_and_pregeneration_replaces_them(
         app: Flask, runner: FlaskCliRunner, db: SQLAlchemy, round_: Round, zzb: User, seated: Seating,
         create_account: Any, login_as: Any) -> None:
