@@ -454,10 +454,12 @@ ticket rows alone, committed. It then renders the bulk ticket PDF as the view do
 (`logistics.ticket_rows`, `exams.tickets.render_ticket_pdf`: Chinese, each page with its signed
 QR code) and, as the baseline, **reportlab alone** drawing the same layout: the same texts in
 the same font and sizes, the shared part as one form XObject, the same number of QR modules as
-one path of rectangles; no app code, no database, no QR encoding. Then a signed-in candidate
-downloads their ticket 200 times through the app's test client, served from a pre-generated file
-(`flask tickets pregenerate`) and then rendered. Seating is measured again on PostgreSQL
-(127.0.0.1:5432, a throwaway database) when it answers.
+one path of rectangles; no app code, no database, no QR encoding (each is rendered twice,
+alternately, the faster counts). Then a signed-in candidate downloads their ticket 200 times
+through the app's test client, served from a pre-generated file (`flask tickets pregenerate`)
+and then rendered. The PDFs and downloads run wholly in this process and are timed in its CPU
+time (on a shared machine the wall clock also counts other processes' turns); seating is wall
+time, measured again on PostgreSQL (127.0.0.1:5432, a throwaway database) when it answers.
 """
 
 NOTES = """
