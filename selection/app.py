@@ -98,6 +98,7 @@ def _register_extensions(app: Flask) -> None:
     import selection.models  # noqa: F401
     import vetting.models  # noqa: F401
 
+    from .record import cache
     from .services import load_session_user
 
     db.init_app(app)
@@ -106,6 +107,9 @@ def _register_extensions(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", partial(_configure_sqlite, busy_ms=busy_ms))
+    # every change to a round gives it a new data revision, the round-state cache's key
+    cache.install(db.session.session_factory.class_)
+    app.extensions[cache.EXTENSION_KEY] = cache.RoundCache(int(app.config["ROUND_CACHE_SIZE"]))
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     login_manager.init_app(app)
     login_manager.user_loader(load_session_user)

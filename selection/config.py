@@ -20,6 +20,11 @@ SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 #: request is answered rather than its worker killed (docs/decisions.md, P50).
 SQLITE_BUSY_TIMEOUT_SECONDS = 20
 
+#: How many rounds' computed states (statuses, scores, lists) each worker keeps in memory
+#: (selection/record/cache.py); 0 turns the cache off. A 100,000-candidate round weighs
+#: several hundred MB as a computed state: lower this where workers are short of memory.
+ROUND_CACHE_SIZE = 8
+
 BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
 #: Each package keeps its own catalog (relative to selection/); Flask-Babel merges them.

@@ -6,6 +6,7 @@ stored by value as plain VARCHAR) and `UTCDateTime` (aware UTC on every database
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -13,7 +14,7 @@ from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
-    JSON, Date, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator,
+    BigInteger, JSON, Date, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -141,6 +142,11 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
+def new_data_revision() -> int:
+    """A fresh `Round.data_revision`: 62 random bits, within a signed BIGINT on every database."""
+    return secrets.randbits(62)
+
+
 class Round(db.Model):
     """An open-selection campaign (选拔工作 / 批次)."""
 
@@ -162,6 +168,9 @@ class Round(db.Model):
     announcement: Mapped[str | None] = mapped_column(Text)
     #: optimistic lock: a stale save raises StaleDataError
     version_id: Mapped[int] = mapped_column(Integer)
+    #: set anew by every change to the round's data: the round-state cache's key
+    #: (selection/record/cache.py); never shown, never compared for order
+    data_revision: Mapped[int] = mapped_column(BigInteger, default=new_data_revision, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     positions: Mapped[list[Position]] = relationship(

@@ -227,7 +227,9 @@ def claim_version(obj: Candidate | Round, seen_version: int) -> None:
         raise StaleEdit(f"{model.__tablename__} {obj.id} never had version {seen_version}")
     claimed = db.session.execute(
         update(model).where(model.id == obj.id, model.version_id == seen_version)
-        .values(version_id=seen_version + 1).execution_options(synchronize_session=False)
+        .values(version_id=seen_version + 1)
+        # only the version moves: the round's data, and so its cached state, are unchanged
+        .execution_options(synchronize_session=False, record_unchanged=True)
     )
     if claimed.rowcount != 1:
         raise StaleEdit(f"{model.__tablename__} {obj.id} was modified by someone else")

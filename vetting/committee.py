@@ -206,13 +206,17 @@ def _insert_in_key_order(sitting: CommitteeVote, ballot: dict[str, list[str]]) -
     order members are marked voted. Deleting and re-inserting them sorted by key in the same
     transaction leaves the physical order random on both backends; one code path for both.
     """
-    db.session.execute(insert(CommitteeBallot).values(id=new_ballot_id(), vote_id=sitting.id, choices=ballot))
+    # the ballots belong to the sitting's round alone (selection/record/cache.py)
+    of_round = {"round_id": sitting.round_id}
+    db.session.execute(insert(CommitteeBallot).values(id=new_ballot_id(), vote_id=sitting.id, choices=ballot),
+                       execution_options=of_round)
     rows = db.session.execute(select(CommitteeBallot.id, CommitteeBallot.choices)
                               .where(CommitteeBallot.vote_id == sitting.id)).all()
     db.session.execute(delete(CommitteeBallot).where(CommitteeBallot.vote_id == sitting.id)
-                       .execution_options(synchronize_session=False))
+                       .execution_options(synchronize_session=False, **of_round))
     db.session.execute(insert(CommitteeBallot), [{"id": id_, "vote_id": sitting.id, "choices": choices}
-                                                 for id_, choices in sorted(rows, key=lambda row: row[0])])
+                                                 for id_, choices in sorted(rows, key=lambda row: row[0])],
+                       execution_options=of_round)
     db.session.expire(sitting, ["ballots"])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 
 from exams.score_rules import exams_taken, is_published, status_visible
@@ -20,6 +21,7 @@ from selection.extensions import db
 from selection.models import Candidate, Position, Round
 from selection.notify import notify_status_changes
 from selection.pipeline import Stage, Status
+from selection.record import cache
 from selection.record.engine import PROBATION_DUE_SOON, CandidateResult, Results, compute
 from selection.record.model import RoundRecord
 from selection.record.stages import Missing, closing_refusal
@@ -46,9 +48,22 @@ class RoundState:
 
 
 def round_state(round_: Round, *, today: date) -> RoundState:
-    """The round as a record and its results, at the round's own date or `today` for a live round."""
-    record, calendar = load_record(round_, today=today)
-    return RoundState(record, compute(record, calendar=calendar))
+    """The round as a record and its results, at the round's own date or `today` for a live round.
+
+    Computed once per change to the round and kept (selection/record/cache.py); the record
+    carries no ID or phone numbers (`load_record(reveal=False)`).
+    """
+    def compute_state() -> RoundState:
+        record, calendar = load_record(round_, today=today, reveal=False)
+        return RoundState(record, compute(record, calendar=calendar))
+
+    if cache.touched(db.session(), round_.id):
+        return compute_state()
+    revision = db.session.scalar(select(Round.data_revision).where(Round.id == round_.id))
+    if revision is None:  # not stored yet: nothing to key it by
+        return compute_state()
+    round_cache: cache.RoundCache = current_app.extensions[cache.EXTENSION_KEY]
+    return round_cache.get((round_.id, revision, round_.as_of or today), compute_state)
 
 
 def round_results(round_: Round, *, today: date) -> Results:

@@ -285,28 +285,36 @@ def _interview_side(candidates: list[model.Candidate], listed: set[str]) -> Stag
     return Stage.EVALUATION
 
 
-def load_record(round_: Round, *, today: date) -> tuple[model.RoundRecord, HolidayCalendar]:
+#: the ID number of a record loaded without revealing them (`load_record(reveal=False)`)
+NOT_REVEALED = ""
+
+
+def load_record(round_: Round, *, today: date, reveal: bool = True) -> tuple[model.RoundRecord, HolidayCalendar]:
     """The stored round as a record, and the system-wide holiday additions to compute it with.
 
     A round run in the browser describes `today`; an imported one keeps its record's date.
+    With `reveal` False, ID and phone numbers stay encrypted and the record carries
+    NOT_REVEALED and None: the engine never reads them, only an export does.
     """
     positions = db.session.scalars(
         select(Position).where(Position.round_id == round_.id).order_by(Position.ordinal, Position.code)).all()
     code_of = {p.id: p.code for p in positions}
-    rows = db.session.execute(
-        select(Candidate, Person).join(Person, Candidate.person_id == Person.id)
-        .where(Candidate.round_id == round_.id).order_by(Candidate.ordinal, Candidate.ref)).all()
-    ref_of = {c.id: c.ref for c, _ in rows}
+    statement = select(Candidate).where(Candidate.round_id == round_.id).order_by(Candidate.ordinal, Candidate.ref)
+    if reveal:
+        statement = statement.join(Person, Candidate.person_id == Person.id).add_columns(Person)
+    rows = db.session.execute(statement).all()
+    ref_of = {row[0].id: row[0].ref for row in rows}
     data = _load_stage_data(round_.id)
 
     candidates = []
-    for c, person in rows:
+    for c, *person in rows:
         d = data[c.id]
         candidates.append(model.Candidate(
             ref=c.ref, position=code_of[c.position_id], name=c.name, sex=str(c.sex), birth_date=c.birth_date,
-            id_number=reveal_id_number(person),
+            id_number=reveal_id_number(person[0]) if person else NOT_REVEALED,
             education=str(c.education), unit=c.unit, current_post=c.current_post,
-            current_post_since=c.current_post_since, rank=c.rank, rank_since=c.rank_since, phone=reveal_phone(person),
+            current_post_since=c.current_post_since, rank=c.rank, rank_since=c.rank_since,
+            phone=reveal_phone(person[0]) if person else None,
             **d.fields(),
         ))
     calendar = load_calendar(round_.id)

@@ -37,9 +37,10 @@ PACKAGES = ("selection", "exams", "vetting", "publicity")
 BALLOT_ROWS = {"UnitBallot", "CommitteeBallot"}
 #: the modules that may name a ballot row: the models, the services that store, count and verify,
 #: the round record's store (it writes the paper ballots of an imported committee vote), and the
-#: registry of encrypted columns, whose key rotation re-seals a ballot without handing it to anyone
+#: registry of encrypted columns, whose key rotation re-seals a ballot without handing it to anyone, and
+#: the round-state cache, which reads of a new committee ballot only the sitting it belongs to
 MAY_TOUCH_BALLOTS = {"vetting/models.py", "vetting/ballots.py", "vetting/committee.py", "vetting/services.py",
-                     "selection/record/store.py", "selection/maintenance/columns.py"}
+                     "selection/record/store.py", "selection/maintenance/columns.py", "selection/record/cache.py"}
 
 
 def _modules() -> dict[str, ast.Module]:
