@@ -20,6 +20,7 @@ from importlib.metadata import version
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import accumulate, repeat
 from pathlib import Path
 
 import reportlab
@@ -321,11 +322,21 @@ def _draw_ticket_values(canvas: Canvas, ticket: Ticket, words: TicketWords) -> N
             canvas.drawString(_VALUE_X, middle - size * 1.05, lines[1])
 
 
-#: a run of dark modules in a row of `qr_rows`
-_DARK_RUN = re.compile(rb"\x00+")
-#: (start, end, row) of a run → its rectangle in a path, "x y width 1 re": a code has some 360 runs,
-#: and formatting three numbers for each was a third of a page's time
-_RUN_CODE: dict[tuple[int, int, int], str] = {}
+#: a row of `qr_rows` as its runs: dark and light alternate
+_RUNS = re.compile(rb"\x00+|\xff+")
+
+
+class _RunCodes(dict[tuple[int, int, int], str]):
+    """(x, y, width) of a run of dark modules → its rectangle in a path, "x y width 1 re", made
+    once: a code has some 360 runs, and formatting three numbers for each was a third of a page."""
+
+    def __missing__(self, key: tuple[int, int, int]) -> str:
+        x, y, width = key
+        code = self[key] = f"{x} {y} {width} 1 re"
+        return code
+
+
+_RUN_CODES = _RunCodes()
 
 
 def qr_rows(data: str) -> list[bytes]:
@@ -357,15 +368,13 @@ def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
     rows = qr_rows(data)
     count = len(rows)
     unit = size / (count + 2 * QR_QUIET)
-    code = []
+    code: list[str] = []
     for row, cells in enumerate(rows):
-        bottom = count - 1 - row
-        for run in _DARK_RUN.finditer(cells):
-            key = (*run.span(), bottom)
-            text = _RUN_CODE.get(key)
-            if text is None:
-                text = _RUN_CODE[key] = f"{key[0]} {bottom} {key[1] - key[0]} 1 re"
-            code.append(text)
+        # the runs' lengths and where they start, found in C (findall, map, accumulate), not per module
+        lengths = list(map(len, _RUNS.findall(cells)))
+        starts = list(accumulate(lengths, initial=0))
+        dark = 0 if cells[:1] == b"\x00" else 1
+        code.extend(map(_RUN_CODES.__getitem__, zip(starts[dark::2], repeat(count - 1 - row), lengths[dark::2])))
     path = _ModulePath()
     path.runs(code)
     canvas.saveState()
