@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .auth import init_auth
@@ -55,6 +56,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     app.extensions[EXTENSION_KEY] = load_keys(app)
     watch_keys(app)
+
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        # the client's address (per-client limits) and scheme (secure cookies) as the proxy saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     _register_extensions(app)
     # before any route is added: every <int:...> of every blueprint is read by it

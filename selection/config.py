@@ -33,6 +33,11 @@ BABEL_TRANSLATION_DIRECTORIES = "translations;../exams/translations;../vetting/t
 #: An ISO date that pins `selection.clock.today()`, for tests and demos only (refused in production).
 TODAY = None
 
+#: How many reverse proxies stand in front of the app and set X-Forwarded-For / -Proto (nginx: 1).
+#: 0 trusts no such header: a client could otherwise name any address and escape the per-client
+#: limits. Behind a proxy, leaving it 0 makes every client the proxy's address, one shared limit.
+TRUSTED_PROXIES = 0
+
 #: memory:// keeps limits per process; several workers need a shared store (redis://host:6379)
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
