@@ -162,8 +162,19 @@ def _page(template: str, round_: Round, state: registration.RegistrationState, *
                            upload_limit=megabytes(_upload_limit()), **context)
 
 
+def _registration_limit() -> str:
+    return str(current_app.config.get("REGISTRATION_LIMIT_PER_CLIENT") or "120 per 10 minutes")
+
+
+def _registration_refused() -> str:
+    return _("Too many registration forms were sent from this computer. Wait ten minutes, then try again.")
+
+
 @bp.route("/me/rounds/<code>/register", methods=["GET", "POST"])
 @requires_role(Role.CANDIDATE)
+# every POST runs the checks, and a submission recomputes the round: per client address, room
+# for an office or a café whose candidates share one address
+@limiter.limit(_registration_limit, methods=["POST"], error_message=_registration_refused)
 def register(code: str) -> ResponseReturnValue:
     round_ = _round(code)
     state = registration.registration_state(signed_in_user(), round_, today=today())

@@ -35,11 +35,13 @@ from selection.record.services import refresh_statuses
 from selection.record.store import insert_candidates, insert_endorsements, store_persons
 from selection.services import ID_NUMBER, PHONE, StaleEdit, claim_version, require_stage
 from selection.spreadsheets import (
-    CellError, Column, Problem, choice_cell, date_cell, read_xlsx, score_cell, text_cell,
+    CellError, Column, Problem, SheetRows, choice_cell, date_cell, read_xlsx, score_cell, text_cell,
 )
 
 #: An uploaded score sheet is a few hundred rows; the cap keeps the signed copy the preview
 #: carries to the confirm step well inside a form field (Flask's MAX_FORM_MEMORY_SIZE).
+#: A caller that keeps the file otherwise may pass a larger `max_bytes` to the score
+#: imports, up to the reader's own limits (selection.spreadsheets.MAX_BYTES, MAX_ROWS).
 IMPORT_MAX_BYTES = 256 * 1024
 
 
@@ -89,7 +91,7 @@ def sheet_columns(headers: SheetHeaders) -> list[Column]:
     return columns
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PreviewRow:
     """A row of the sheet that can be stored, with what is stored now and whether it changes."""
 
@@ -125,7 +127,7 @@ RowParser = Callable[[Sequence[object], bool], "WrittenEntry | InterviewEntry"]
 
 
 def preview_written_import(data: bytes, *, headers: SheetHeaders, papers: Sequence[str],
-                           targets: Mapping[str, Target]) -> ImportPreview:
+                           targets: Mapping[str, Target], max_bytes: int = IMPORT_MAX_BYTES) -> ImportPreview:
     """Check a written-scores sheet row by row against the candidates at the stage (pure).
 
     `headers.scores` holds one column per paper, in the order of `papers`.
@@ -136,11 +138,11 @@ def preview_written_import(data: bytes, *, headers: SheetHeaders, papers: Sequen
             raise EntryError(N_("The score of paper %(paper)s is missing."), papers[0], paper=papers[0])
         return entry
 
-    return _preview(data, headers, targets, parse, column_of=papers.index)
+    return _preview(data, headers, targets, parse, column_of=papers.index, max_bytes=max_bytes)
 
 
 def preview_interview_import(data: bytes, *, headers: SheetHeaders, min_examiners: int,
-                             targets: Mapping[str, Target]) -> ImportPreview:
+                             targets: Mapping[str, Target], max_bytes: int = IMPORT_MAX_BYTES) -> ImportPreview:
     """Check an interview sheet (one column per examiner) row by row against the interview list (pure)."""
     def parse(typed: Sequence[object], absent: bool) -> InterviewEntry:
         entry = interview_entry(typed, absent, min_examiners=min_examiners)
@@ -149,21 +151,24 @@ def preview_interview_import(data: bytes, *, headers: SheetHeaders, min_examiner
                              count=0, minimum=min_examiners)
         return entry
 
-    return _preview(data, headers, targets, parse, column_of=lambda examiner: int(examiner) - 1)
+    return _preview(data, headers, targets, parse, column_of=lambda examiner: int(examiner) - 1,
+                    max_bytes=max_bytes)
 
 
 def _preview(data: bytes, headers: SheetHeaders, targets: Mapping[str, Target], parse: RowParser,
-             *, column_of: Callable[[str], int]) -> ImportPreview:
-    too_large = _too_large(data)
+             *, column_of: Callable[[str], int], max_bytes: int) -> ImportPreview:
+    too_large = _too_large(data, max_bytes)
     if too_large is not None:
         return ImportPreview([], [too_large])
     columns = sheet_columns(headers)
-    read = read_xlsx(data, headers=columns)
-    problems = _one_per_cell(read.problems, columns)
+    # streamed: each row is checked as it is read, and only its PreviewRow (the ref, name and
+    # entry the preview shows and the import stores) and its ref's row number are kept
+    read = SheetRows(data, headers=columns)
+    problems: list[Problem] = []
     rows: list[PreviewRow] = []
     seen: dict[str, int] = {}
     score_names = [names[0] for names in headers.scores]
-    for row in read.rows:
+    for row in read:
         ref, name = str(row.values["ref"]).upper(), str(row.values["name"])
         where = (row.number, headers.ref[0])
         if ref in seen:
@@ -187,6 +192,10 @@ def _preview(data: bytes, headers: SheetHeaders, targets: Mapping[str, Target], 
             problems.append(Problem(row.number, column, error.message, error.params))
             continue
         rows.append(PreviewRow(row.number, ref, name, entry, target.current))
+    if read.refused:
+        return ImportPreview([], _one_per_cell(read.problems, columns))
+    # a row has either cell problems (the reader's, then it is not yielded) or its own (here)
+    problems = _one_per_cell(read.problems, columns) + problems
     problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     return ImportPreview(rows, problems)
 
@@ -203,7 +212,7 @@ def _one_per_cell(problems: Sequence[Problem], columns: Sequence[Column]) -> lis
 
 
 def import_written_scores(position: Position, data: bytes, *, headers: SheetHeaders, versions: Mapping[str, int],
-                          actor: User, today: date) -> ImportPreview:
+                          actor: User, today: date, max_bytes: int = IMPORT_MAX_BYTES) -> ImportPreview:
     """Store a clean written-scores sheet, all rows or none (ImportRefused); unchanged rows store nothing.
 
     `versions` are the candidates' versions the preview was made against: a candidate
@@ -212,18 +221,18 @@ def import_written_scores(position: Position, data: bytes, *, headers: SheetHead
     require_stage(position, Stage.WRITTEN)
     targets = written_targets(position, today=today)
     preview = preview_written_import(data, headers=headers, papers=tuple(settings_of(position.round).written_papers),
-                                     targets=targets)
+                                     targets=targets, max_bytes=max_bytes)
     return _import(position, ExamKind.WRITTEN, preview, targets, versions, actor=actor, today=today)
 
 
-def import_interview_scores(position: Position, data: bytes, *, headers: SheetHeaders,
-                            versions: Mapping[str, int], actor: User, today: date) -> ImportPreview:
+def import_interview_scores(position: Position, data: bytes, *, headers: SheetHeaders, versions: Mapping[str, int],
+                            actor: User, today: date, max_bytes: int = IMPORT_MAX_BYTES) -> ImportPreview:
     """Store a clean interview sheet, all rows or none; like `import_written_scores`."""
     require_stage(position, Stage.INTERVIEW)
     targets = interview_targets(position, today=today)
     preview = preview_interview_import(data, headers=headers,
                                        min_examiners=settings_of(position.round).interview_min_examiners,
-                                       targets=targets)
+                                       targets=targets, max_bytes=max_bytes)
     return _import(position, ExamKind.INTERVIEW, preview, targets, versions, actor=actor, today=today)
 
 
@@ -463,10 +472,10 @@ def _changes(registration: RecordCandidate, stored: StoredRegistration,
     return tuple(changes)
 
 
-def _too_large(data: bytes) -> Problem | None:
-    if len(data) > IMPORT_MAX_BYTES:
+def _too_large(data: bytes, max_bytes: int = IMPORT_MAX_BYTES) -> Problem | None:
+    if len(data) > max_bytes:
         return Problem(None, None, N_("The file is larger than %(limit)s KB."),
-                       {"limit": str(IMPORT_MAX_BYTES // 1024)})
+                       {"limit": str(max_bytes // 1024)})
     return None
 
 

@@ -26,7 +26,7 @@ from flask_babel import format_date, format_time
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import contains_eager
 
-from exams.models import AdmissionTicket, ExamAbsence, ExamKind, ExamRoom, Seating, Venue, WrittenScore
+from exams.models import AdmissionTicket, ExamAbsence, ExamKind, ExamRoom, Seating, TicketFile, Venue, WrittenScore
 from exams.rules import N_, ExamsError, WrittenEntry
 from exams.seating import Examinee, Room, assign_seats, ticket_number
 from exams.services import store_entries, written_targets
@@ -378,6 +378,7 @@ def seat_written_exam(round_: Round, *, starts_at: datetime, ends_at: datetime, 
         seating = Seating(round_id=round_.id, exam=ExamKind.WRITTEN)
         db.session.add(seating)
     else:
+        # the tickets' pre-generated PDFs go with them (ticket_files cascades on delete)
         db.session.execute(delete(AdmissionTicket).where(AdmissionTicket.seating_id == seating.id)
                            .execution_options(synchronize_session=False))
     seating.seed, seating.ticket_prefix, seating.starts_at, seating.ends_at = seed, prefix, starts_at, ends_at
@@ -491,6 +492,31 @@ def verified_ticket(number: str, signature: str) -> TicketRow | None:
     if not verify_ticket(number, signature, holder=holder) or not rows:
         return None
     return rows[0]
+
+
+# --- pre-generated tickets ------------------------------------------------------------------------
+
+
+def stored_ticket_pdf(number: str, locale: str, digest: str) -> bytes | None:
+    """The ticket's pre-generated PDF in `locale`, if one is stored and prints what the ticket would now."""
+    return db.session.scalar(
+        select(TicketFile.data).join(AdmissionTicket, TicketFile.ticket_id == AdmissionTicket.id)
+        .where(AdmissionTicket.number == number, TicketFile.locale == locale, TicketFile.digest == digest))
+
+
+def store_ticket_pdfs(seating: Seating, locale: str, files: Mapping[str, tuple[str, bytes]]) -> None:
+    """Keep pre-generated PDFs in `locale` (ticket number → (digest, PDF)), replacing any stored
+    before for the same tickets. Not audited: a file prints only what the ticket holds, and is
+    served only while it still does. Flushes, never commits."""
+    ids = dict(db.session.execute(select(AdmissionTicket.number, AdmissionTicket.id).where(
+        AdmissionTicket.seating_id == seating.id, AdmissionTicket.number.in_(list(files)))).all())
+    db.session.execute(delete(TicketFile).where(TicketFile.ticket_id.in_(list(ids.values())),
+                                                TicketFile.locale == locale))
+    if ids:
+        db.session.execute(insert(TicketFile), [{"ticket_id": ids[number], "locale": locale, "digest": digest,
+                                                 "data": data, "created_at": utcnow()}
+                                                for number, (digest, data) in files.items() if number in ids])
+    db.session.flush()
 
 
 # --- attendance (缺考) ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from selection.extensions import db
@@ -177,6 +177,29 @@ class AdmissionTicket(db.Model):
         backref=owned_backref("admission_tickets", many=True)
     )
     room: Mapped[ExamRoom] = relationship()
+
+
+class TicketFile(db.Model):
+    """An admission ticket's PDF rendered ahead of its release (pre-generated), in one language.
+
+    Release morning then serves these bytes instead of rendering ten thousand PDFs at once
+    (`flask tickets pregenerate`, exams/tickets.py). A file is served only while `digest`
+    still matches what the ticket would print now, so a venue renamed or a key rotated
+    after pre-generation never shows; re-seating deletes the tickets and, by cascade, these.
+    Kept in the database, like `StoredFile`, so that every host serves it.
+    """
+
+    __tablename__ = "ticket_files"
+    __table_args__ = (UniqueConstraint("ticket_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("admission_tickets.id", ondelete="CASCADE"))
+    #: the language it is printed in, a key of selection.i18n.LOCALES
+    locale: Mapped[str] = mapped_column(String(20))
+    #: exams.pdf.ticket_digest of what it prints: served only while the ticket would print the same
+    digest: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ScorePublication(db.Model):

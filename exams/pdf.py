@@ -8,20 +8,23 @@ same everywhere and extracts back as text.
 Ten thousand tickets make one file in seconds, not minutes: the font is registered once
 per process; everything a ticket page shares with the others (titles, the grid, labels,
 the candidate instructions) is drawn once as a form XObject and placed on each page;
-and the QR code (segno) is encoded with one fixed mask and drawn as one path of filled
-runs.
+and the QR code (zxing-cpp, compiled) is drawn as one path of filled runs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+from importlib.metadata import version
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from itertools import accumulate, repeat
 from pathlib import Path
 
-import segno
+import reportlab
+import zxingcpp
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -38,8 +41,8 @@ MARGIN = 18 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 
 #: QR mask pattern used for every code. Any of the eight is valid and every reader decodes
-#: it; scoring all eight to pick the "best" (as QR encoders usually do) costs eight times the
-#: work, which is most of a ticket's rendering time.
+#: it; scoring all eight to pick the "best" (as encoders do by default) is nine tenths of
+#: zxing-cpp's time for a ticket's code.
 QR_MASK = 2
 QR_SIZE = 34 * mm
 #: modules of white space around the code (the QR standard's quiet zone)
@@ -49,6 +52,14 @@ QR_QUIET = 4
 #: Streams are written compressed and binary, not also ASCII85-encoded: a fifth smaller, and
 #: one pure-Python pass over every page fewer. (A reportlab setting; nothing else here uses it.)
 rl_config.useA85 = 0
+
+
+#: What decides a ticket's bytes besides its words: this module's drawing, the libraries that
+#: draw and encode, and the font. A ticket stored by another version of any of them is not
+#: served (`ticket_digest`); the font is named by its size, not hashed (5 MB at every import).
+_LAYOUT = hashlib.sha256(b"\x00".join((
+    Path(__file__).read_bytes(), reportlab.Version.encode(), version("zxing-cpp").encode(),
+    f"{FONT_PATH.name}:{FONT_PATH.stat().st_size}".encode()))).hexdigest()
 
 
 @cache
@@ -146,15 +157,22 @@ class SignInRoom:
 _TOKEN = re.compile(r"[A-Za-z0-9@#&'’\-.,;:!?%/()\[\]]+ ?| |.", re.S)
 
 
+@lru_cache(maxsize=16384)
+def _width(text: str, size: float) -> float:
+    """The width of `text` in the bundled font. Cached: ten thousand tickets print the same venues,
+    rooms, times and positions, and reportlab measures character by character in Python."""
+    return pdfmetrics.stringWidth(text, font(), size)
+
+
 def wrap(text: str, size: float, width: float) -> list[str]:
     """Lines of `text` no wider than `width`: Chinese breaks anywhere, Latin words stay whole."""
-    if pdfmetrics.stringWidth(text, font(), size) <= width:
+    if _width(text, size) <= width:
         return [text]
     lines: list[str] = []
     line = ""
     for token in _TOKEN.findall(text):
         candidate = line + token
-        if line and pdfmetrics.stringWidth(candidate.rstrip(), font(), size) > width:
+        if line and _width(candidate.rstrip(), size) > width:
             lines.append(line.rstrip())
             line = token.lstrip()
         else:
@@ -179,7 +197,7 @@ def fit(text: str, size: float, width: float, *, smallest: float = 7) -> tuple[f
 
 
 def _ellipsized(text: str, size: float, width: float) -> str:
-    while text and pdfmetrics.stringWidth(text + "…", font(), size) > width:
+    while text and _width(text + "…", size) > width:
         text = text[:-1]
     return text + "…"
 
@@ -196,6 +214,15 @@ _VALUE_X = MARGIN + _LABEL_WIDTH + 3 * mm
 _VALUE_WIDTH = CONTENT_WIDTH - _LABEL_WIDTH - 6 * mm
 #: the value rows printed larger: ticket number, name, room, seat
 _PROMINENT = frozenset({0, 1, 5, 6})
+
+
+def ticket_digest(ticket: Ticket, words: TicketWords) -> str:
+    """A fingerprint of `render_tickets([ticket], words)`: what it prints and the code that draws it.
+
+    Two equal digests make the same bytes (the canvas is invariant: no date, no random id),
+    so a stored ticket whose digest matches is the ticket as it would be rendered now.
+    """
+    return hashlib.sha256(repr((_LAYOUT, ticket, words)).encode("utf-8")).hexdigest()
 
 
 def render_tickets(tickets: Iterable[Ticket], words: TicketWords) -> bytes:
@@ -295,33 +322,61 @@ def _draw_ticket_values(canvas: Canvas, ticket: Ticket, words: TicketWords) -> N
             canvas.drawString(_VALUE_X, middle - size * 1.05, lines[1])
 
 
-def qr_matrix(data: str) -> list[list[bool]]:
-    """The QR code of `data` (error correction M, mask `QR_MASK`): rows of dark modules."""
-    code = segno.make_qr(data, error="m", boost_error=False, mask=QR_MASK)
-    return [[bool(module) for module in row] for row in code.matrix]
+#: a row of `qr_rows` as its runs: dark and light alternate
+_RUNS = re.compile(rb"\x00+|\xff+")
+
+
+class _RunCodes(dict[tuple[int, int, int], str]):
+    """(x, y, width) of a run of dark modules → its rectangle in a path, "x y width 1 re", made
+    once: a code has some 360 runs, and formatting three numbers for each was a third of a page."""
+
+    def __missing__(self, key: tuple[int, int, int]) -> str:
+        x, y, width = key
+        code = self[key] = f"{x} {y} {width} 1 re"
+        return code
+
+
+_RUN_CODES = _RunCodes()
+
+
+def qr_rows(data: str) -> list[bytes]:
+    """The QR code of `data` (error correction M, byte mode, mask `QR_MASK`), one row of modules a
+    bytes: 0 dark, 255 light.
+
+    Encoded by zxing-cpp (compiled), given bytes and the mask: 0.03 ms a code, where the
+    pure-Python encoders took 0.8 ms (segno, with one fixed mask) to 7 ms (reportlab's own,
+    all eight masks scored), most of a ticket page's time (docs/performance.md). Given a str,
+    zxing-cpp spends longer choosing an encoding; a URL is ASCII, so bytes encode the same text.
+    """
+    image = zxingcpp.create_barcode(data.encode("utf-8"), zxingcpp.BarcodeFormat.QRCode, ec_level="M",
+                                    data_mask=QR_MASK).to_image(scale=1, add_quiet_zones=False)
+    width = image.shape[1]
+    modules = bytes(memoryview(image))
+    return [modules[start:start + width] for start in range(0, len(modules), width)]
 
 
 class _ModulePath(PDFPathObject):
     """A path of QR modules in module units: whole numbers, written without float formatting."""
 
-    def run(self, column: int, row: int, length: int) -> None:
-        self._code_append(f"{column} {row} {length} 1 re")
+    def runs(self, code: list[str]) -> None:
+        self._code_append(" ".join(code))
 
 
 def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
-    """The QR code of `data` in the square (x, y, size), quiet zone included: one path of runs."""
-    modules = qr_matrix(data)
-    count = len(modules)
+    """The QR code of `data` in the square (x, y, size), quiet zone included: one path of the
+    horizontal runs of dark modules, found by a regular expression over each row's bytes."""
+    rows = qr_rows(data)
+    count = len(rows)
     unit = size / (count + 2 * QR_QUIET)
+    code: list[str] = []
+    for row, cells in enumerate(rows):
+        # the runs' lengths and where they start, found in C (findall, map, accumulate), not per module
+        lengths = list(map(len, _RUNS.findall(cells)))
+        starts = list(accumulate(lengths, initial=0))
+        dark = 0 if cells[:1] == b"\x00" else 1
+        code.extend(map(_RUN_CODES.__getitem__, zip(starts[dark::2], repeat(count - 1 - row), lengths[dark::2])))
     path = _ModulePath()
-    for row, cells in enumerate(modules):
-        start = None
-        for column, dark in enumerate([*cells, False]):
-            if dark and start is None:
-                start = column
-            elif not dark and start is not None:
-                path.run(start, count - 1 - row, column - start)
-                start = None
+    path.runs(code)
     canvas.saveState()
     canvas.transform(unit, 0, 0, unit, x + QR_QUIET * unit, y + QR_QUIET * unit)
     canvas.drawPath(path, stroke=0, fill=1)

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import joinedload
+
 from exams.candidate_rules import (
     Outcome,
     TimelineStep,
@@ -77,11 +79,21 @@ class ProgressPage:
         return next((line for line in self.lines if line.stage is self.next_stage), None)
 
 
+#: what a page reads of each registration, loaded with it: one query instead of eight per request
+#: (a round has a publication and a seating per exam at most, a candidate a ticket per exam)
+_PAGE_LOADING = (joinedload(Candidate.round).joinedload(Round.score_publications),  # type: ignore[attr-defined]
+                 joinedload(Candidate.round).joinedload(Round.seatings),  # type: ignore[attr-defined]
+                 joinedload(Candidate.position),
+                 joinedload(Candidate.endorsement),  # type: ignore[attr-defined]
+                 joinedload(Candidate.qualification_review),  # type: ignore[attr-defined]
+                 joinedload(Candidate.admission_tickets))  # type: ignore[attr-defined]
+
+
 def progress_pages(user: User, *, today: date, now: datetime) -> list[ProgressPage]:
     """The signed-in candidate's registrations, newest round first, each with its timeline."""
     pages = []
     states: dict[int, RoundState] = {}
-    for candidate in candidacies_of(user):
+    for candidate in candidacies_of(user, loading=_PAGE_LOADING):
         round_ = candidate.round
         state = states.get(round_.id) or states.setdefault(round_.id, round_state(round_, today=today))
         pages.append(progress_page(candidate, state, now=now))

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import has_request_context
 from flask_babel import format_date
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from exams.candidate_rules import NOT_YET_OPEN, WINDOW_CLOSED, may_amend, next_online_ref, window_refusal
 from exams.rules import N_, Applicant, CheckOutcome, ExamsError, qualification_checks
@@ -306,9 +306,14 @@ def _endorsement(given: EndorsementGiven, candidate: Candidate | None, *, today:
 
 def _register(user: User, round_: Round, checked: CheckedRegistration, endorsement: RecordEndorsement | None,
               letter: Upload | None, *, today: date) -> Candidate:
-    # One registration at a time per round, so two never take the same ref (the row lock is
-    # PostgreSQL's; SQLite lets one writer in at a time anyway).
-    db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
+    # One registration at a time per round, so two never take the same ref. The lock is a write
+    # that changes nothing: PostgreSQL locks the round's row, and SQLite takes its one write lock
+    # here, before the refs are read. (SQLite has no FOR UPDATE, and its driver begins a
+    # transaction only at the first write: a SELECT FOR UPDATE locked nothing there, and under
+    # load most registrations read the refs another was about to take and were refused.)
+    rounds = Round.__table__
+    db.session.execute(update(rounds).where(rounds.c.id == round_.id).values(version_id=rounds.c.version_id)
+                       .execution_options(round_id=round_.id))
     refs = db.session.scalars(select(Candidate.ref).where(Candidate.round_id == round_.id)).all()
     ordinals = db.session.scalars(select(Candidate.ordinal).where(Candidate.round_id == round_.id)).all()
     registration = dataclasses.replace(checked.registration, ref=next_online_ref(refs))

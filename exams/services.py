@@ -17,8 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from exams.models import (
     ExamAbsence,
@@ -43,7 +44,7 @@ from exams.rules import (
     written_entry,
 )
 from exams.score_rules import is_published
-from selection.audit import record_audit
+from selection.audit import AuditEntry, record_audit, record_audits
 from selection.crypto import DecryptionError, blind_index, decrypt_field, encrypt_field
 from selection.extensions import db
 from selection.models import Candidate, Person, Position, Round, User, utcnow
@@ -57,7 +58,9 @@ from selection.rules import (
     normalize_id_number,
     resolve_settings,
 )
-from selection.services import ID_NUMBER, claim_version, require_stage, reveal_id_number, reveal_phone
+from selection.services import (
+    ID_NUMBER, claim_version, claim_versions, require_stage, reveal_id_number, reveal_phone,
+)
 
 #: examiner columns an interview sheet may have (考官1 … 考官20)
 MAX_EXAMINERS = 20
@@ -412,37 +415,65 @@ def record_interview_scores(position: Position, typed: Mapping[str, TypedIntervi
     return refresh_statuses(position.round, actor=actor.username, today=today)
 
 
+#: candidates per statement when `store_entries` writes many (IN lists and executemany batches)
+_STORE_BATCH = 1000
+
+
 def store_entries(position: Position, kind: ExamKind, entries: Mapping[str, WrittenEntry | InterviewEntry | None],
                    targets: Mapping[str, Target], versions: Mapping[str, int], *, actor: User) -> None:
-    """Write the entries that differ from what is stored, each after claiming its candidate's version."""
-    changed = {ref: entry for ref, entry in entries.items() if entry != targets[ref].current}
-    candidates = {c.ref: c for c in position.candidates}
-    for ref in sorted(changed):
-        candidate, entry = candidates[ref], changed[ref]
-        claim_version(candidate, versions.get(ref, targets[ref].version))
-        _write_entry(candidate, kind, entry)
-        record_audit(f"candidate.{kind.value}", actor=actor.username, subject=candidate_subject(candidate),
-                     round_id=candidate.round_id, before=_shown(targets[ref].current), after=_shown(entry))
-    db.session.flush()
+    """Write the entries that differ from what is stored, each after claiming its candidate's version.
 
-
-def _write_entry(candidate: Candidate, kind: ExamKind, entry: WrittenEntry | InterviewEntry | None) -> None:
-    """Replace the candidate's rows of one exam with `entry` (None: nothing entered)."""
-    scores = candidate.written_scores if kind is ExamKind.WRITTEN else candidate.interview_scores  # type: ignore[attr-defined]
-    absences = candidate.exam_absences  # type: ignore[attr-defined]
-    scores.clear()
-    absences[:] = [a for a in absences if a.exam is not kind]
-    # the old rows go in a flush of their own: the unit of work inserts before it deletes,
-    # and the new rows would collide with the old on (candidate, paper or examiner)
-    db.session.flush()
-    if entry is None:
+    Each changed candidate's rows of the exam are replaced and audited before → after, in
+    order of ref, as one entry on a screen is. The writes go in bulk (versions claimed per
+    version seen, old rows deleted and new ones inserted by batch, the audit events chained
+    in one go), never through ORM objects per row: a 100,000-row import is a few hundred
+    statements, and memory holds one batch.
+    """
+    changed = sorted(ref for ref, entry in entries.items() if entry != targets[ref].current)
+    if not changed:
         return
-    if entry.absent:
-        absences.append(ExamAbsence(exam=kind))
-    elif isinstance(entry, WrittenEntry):
-        scores.extend(WrittenScore(paper=paper, score=score) for paper, score in entry.scores.items())
-    else:
-        scores.extend(InterviewScore(examiner=number, score=score) for number, score in enumerate(entry.scores, 1))
+    ids = dict(db.session.execute(select(Candidate.ref, Candidate.id)
+                                  .where(Candidate.position_id == position.id)).all())
+    seen: dict[int, list[int]] = {}
+    for ref in changed:
+        seen.setdefault(versions.get(ref, targets[ref].version), []).append(ids[ref])
+    claim_versions(seen)
+    score_model = WrittenScore if kind is ExamKind.WRITTEN else InterviewScore
+    # the round these rows belong to, for the round-state cache (selection/record/cache.py)
+    options = {"synchronize_session": False, "round_id": position.round_id}
+    for start in range(0, len(changed), _STORE_BATCH):
+        batch = changed[start:start + _STORE_BATCH]
+        batch_ids = [ids[ref] for ref in batch]
+        db.session.execute(delete(score_model).where(score_model.candidate_id.in_(batch_ids))
+                           .execution_options(**options))
+        db.session.execute(delete(ExamAbsence).where(ExamAbsence.candidate_id.in_(batch_ids), ExamAbsence.exam == kind)
+                           .execution_options(**options))
+        scores, absences = [], []
+        for ref in batch:
+            entry = entries[ref]
+            if entry is None:
+                continue
+            if entry.absent:
+                absences.append({"candidate_id": ids[ref], "exam": kind})
+            elif isinstance(entry, WrittenEntry):
+                scores.extend({"candidate_id": ids[ref], "paper": paper, "score": score}
+                              for paper, score in entry.scores.items())
+            else:
+                scores.extend({"candidate_id": ids[ref], "examiner": number, "score": score}
+                              for number, score in enumerate(entry.scores, 1))
+        if scores:
+            db.session.execute(insert(score_model).execution_options(round_id=position.round_id), scores)
+        if absences:
+            db.session.execute(insert(ExamAbsence).execution_options(round_id=position.round_id), absences)
+    subject = f"candidate:{position.round.code}/"
+    record_audits((AuditEntry(f"candidate.{kind.value}", subject + ref, position.round_id,
+                              before=_shown(targets[ref].current), after=_shown(entries[ref])) for ref in changed),
+                  actor=actor.username)
+    # candidates loaded in the session read their rows of the exam again when next asked
+    for ref in changed:
+        loaded = db.session.identity_map.get(identity_key(Candidate, ids[ref]))
+        if loaded is not None:
+            db.session.expire(loaded, ["written_scores", "interview_scores", "exam_absences"])
 
 
 def _shown(entry: WrittenEntry | InterviewEntry | None) -> dict[str, object] | None:

@@ -8,13 +8,15 @@ check it through the QR code's signed URL. Services: exams/logistics.py; PDFs: e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import click
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_time, get_locale
+from flask_babel import format_date, format_time, get_locale, refresh
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -24,7 +26,7 @@ from exams.models import ExamRoom, Seating, Venue
 from selection.auth import public, requires_role, signed_in_user
 from selection.clock import TIMEZONE, now, today
 from selection.extensions import db, limiter
-from selection.i18n import _, _l
+from selection.i18n import DEFAULT_LOCALE, LOCALES, _, _l
 from selection.labels import STAGE_LABELS, STATUS_LABELS
 from selection.models import Role, Round
 from selection.pipeline import PipelineError
@@ -304,16 +306,26 @@ def _ticket_words(round_: Round, seating: Seating) -> pdf.TicketWords:
         qr_caption=_("Scan to verify this ticket"))
 
 
-def _printed(row: logistics.TicketRow) -> pdf.Ticket:
-    url = url_for("tickets.verify_ticket", number=row.number, signature=logistics.ticket_signature(row),
-                  _external=True)
+def _verify_prefix() -> str:
+    """The absolute verification URL up to the ticket number: url_for once for a file, not per ticket."""
+    return url_for("tickets.verify_ticket", number="0", signature="0", _external=True).removesuffix("0/0")
+
+
+def _printed(row: logistics.TicketRow, prefix: str | None = None) -> pdf.Ticket:
+    signature = logistics.ticket_signature(row)
+    if prefix is not None and row.number.isascii() and row.number.isalnum():
+        # letters and digits, and a base64url signature, are what url_for would write unquoted
+        url = f"{prefix}{row.number}/{signature}"
+    else:
+        url = url_for("tickets.verify_ticket", number=row.number, signature=signature, _external=True)
     return pdf.Ticket(number=row.number, name=row.name, position=row.position, venue=row.venue, address=row.address,
                       room=row.room, seat=str(row.seat), verify_url=url)
 
 
 def render_ticket_pdf(round_: Round, seating: Seating, rows: Sequence[logistics.TicketRow]) -> bytes:
     """The tickets of `rows`, one A4 page each, in the request's language."""
-    return pdf.render_tickets((_printed(row) for row in rows), _ticket_words(round_, seating))
+    prefix = _verify_prefix()
+    return pdf.render_tickets((_printed(row, prefix) for row in rows), _ticket_words(round_, seating))
 
 
 def render_sign_in_pdf(round_: Round, seating: Seating, rows: Sequence[logistics.TicketRow]) -> bytes:
@@ -377,7 +389,63 @@ def my_ticket(code: str) -> ResponseReturnValue:
     row = logistics.ticket_of(candidate) if candidate is not None else None
     if row is None:
         return no_store(make_response(render_template("tickets/ticket_missing.html", round=round_), 404))
-    return _pdf(render_ticket_pdf(round_, _seating(round_), [row]), f"ticket-{row.number}.pdf")
+    return _pdf(own_ticket_pdf(round_, _seating(round_), row), f"ticket-{row.number}.pdf")
+
+
+# ---------------------------------------------------------------- pre-generated tickets
+
+
+def own_ticket_pdf(round_: Round, seating: Seating, row: logistics.TicketRow) -> bytes:
+    """One candidate's ticket in the request's language: the pre-generated file when one is stored
+    and still prints exactly this, else rendered now (and not stored: a GET changes nothing)."""
+    printed, words = _printed(row), _ticket_words(round_, seating)
+    stored = logistics.stored_ticket_pdf(row.number, str(get_locale()), pdf.ticket_digest(printed, words))
+    return stored if stored is not None else pdf.render_tickets([printed], words)
+
+
+def pregenerate_tickets(round_: Round, seating: Seating) -> Iterator[int]:
+    """Render every ticket of the seating on its own, in the request's language, and store it;
+    room by room (memory stays flat), yielding each room's count so the caller can commit."""
+    words, locale, prefix = _ticket_words(round_, seating), str(get_locale()), _verify_prefix()
+    for room in logistics.rooms_of(round_):
+        files = {}
+        for row in logistics.ticket_rows(seating, room):
+            printed = _printed(row, prefix)
+            files[row.number] = (pdf.ticket_digest(printed, words), pdf.render_tickets([printed], words))
+        if files:
+            logistics.store_ticket_pdfs(seating, locale, files)
+            yield len(files)
+
+
+@bp.cli.command("pregenerate")
+@click.argument("code")
+@click.option("--base-url", help="The site's address as candidates open it, e.g. https://zzb.example.gov.cn: "
+                                 "the QR codes point there. Default: SERVER_NAME and PREFERRED_URL_SCHEME.")
+@click.option("--locale", "locales", multiple=True, type=click.Choice(sorted(LOCALES)),
+              help=f"A language to render (repeat for several). Default: {DEFAULT_LOCALE}.")
+def pregenerate_command(code: str, base_url: str | None, locales: tuple[str, ...]) -> None:
+    """Render and store every admission ticket of round CODE, so that release morning serves files.
+
+    Run it after seating, and again after seating again (re-seating deletes the stored files).
+    A stored file is served only while the ticket would print the same: one whose venue, name,
+    language or address has changed since is rendered on request instead.
+    """
+    round_ = find_round(code)
+    seating = None if round_ is None else logistics.written_seating(round_)
+    if seating is None:
+        click.echo(f"{code}: no such round, or its written exam is not seated", err=True)
+        sys.exit(1)
+    if base_url is None and not current_app.config.get("SERVER_NAME"):
+        click.echo("give --base-url (the address candidates open), or set SERVER_NAME", err=True)
+        sys.exit(1)
+    for locale in locales or (DEFAULT_LOCALE,):
+        done = 0
+        with current_app.test_request_context("/", base_url=base_url, query_string={"lang": locale}):
+            refresh()  # Flask-Babel keeps the locale on the app context, which outlives each language
+            for count in pregenerate_tickets(round_, seating):
+                db.session.commit()
+                done += count
+        click.echo(f"{code}: {done} admission tickets pre-generated in {locale}")
 
 
 # ---------------------------------------------------------------- public verification

@@ -9,13 +9,20 @@ How a screen is built: docs/web.md. The use cases are `publicity.notices`.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
+from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from selection.auth import public, requires_role
 from selection.clock import now, today
+from selection.extensions import db
 from selection.i18n import _
 from selection.models import Position, Role, Round
 from selection.rounds import find_round
@@ -24,6 +31,7 @@ from selection.web import save, submitted
 from . import notice_documents as documents
 from . import notices, services
 from .labels import EDUCATION_LABELS, SEX_LABELS
+from .models import Notice
 from .notice_forms import NoticeForm, PublishNoticeForm
 from .notice_pdf import NoticeDocument, render_notice
 from .notice_rules import PublishedList
@@ -76,7 +84,60 @@ def _pdf(document: NoticeDocument, filename: str) -> Response:
 @bp.get("")
 @public
 def list_notices() -> ResponseReturnValue:
-    return _render("notices/notice_list.html", home=notices.notices_home(today=today()))
+    key = _home_key()
+    pages: _Pages = current_app.extensions.setdefault(_PAGES, _Pages())
+    if key is None:
+        return _render("notices/notice_list.html", home=notices.notices_home(today=today()))
+    return pages.get(key, lambda: _render("notices/notice_list.html", home=notices.notices_home(today=today())))
+
+
+#: where the app keeps the notices home as rendered (app.extensions)
+_PAGES = "notices_home_pages"
+
+
+class _Pages:
+    """The notices home as last rendered for each key, per process; a few keys, the newest kept.
+
+    On deadline and publication days everyone opens the same page: rendering it once per change
+    instead of once per visitor makes it nearly as cheap as the stack's own limit (issue 8).
+    """
+
+    SIZE = 8
+
+    def __init__(self) -> None:
+        self._pages: OrderedDict[tuple[object, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...], render: Callable[[], str]) -> str:
+        with self._lock:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+                return self._pages[key]
+        page = render()
+        with self._lock:
+            self._pages[key] = page
+            while len(self._pages) > self.SIZE:
+                self._pages.popitem(last=False)
+        return page
+
+
+def _home_key() -> tuple[object, ...] | None:
+    """Everything the notices home depends on, or None when this visitor's page is their own.
+
+    Each round's data revision covers all the page shows of a round (its title and
+    announcement, positions, lists, publicities, complaints, inspection notices: every change
+    to them gives the round a new one, selection/record/cache.py); a free notice never changes
+    once published, so the published ones are counted; the date and the language complete it.
+    A revision is never used twice, so a page rendered while a change commits is kept under a
+    key nobody asks for again. A signed-in visitor (the header names them), one with a message
+    waiting, or one asking with a query string gets a page rendered for them.
+    """
+    if current_user.is_authenticated or request.args or session.get("_flashes"):
+        return None
+    rounds = tuple(tuple(row) for row in db.session.execute(select(Round.id, Round.data_revision).order_by(Round.id)))
+    published = tuple(db.session.execute(select(func.count(Notice.id), func.max(Notice.id))
+                                         .where(Notice.published_at.is_not(None))).one())
+    return (str(get_locale()), today(), rounds, published)
 
 
 @bp.get("/archive")

@@ -116,9 +116,21 @@ class RoundNotices:
         return None if self.round.published_at is None else local_date(self.round.published_at)
 
 
-def _by_ref(position: Position, refs: list[str]) -> list[Candidate]:
-    wanted = set(refs)
-    return sorted((c for c in position.candidates if c.ref in wanted), key=lambda c: c.ref)
+class _Listed:
+    """The candidates of a position's published lists, loaded at the first list asked for, in one query
+    for all its lists: only they, where the position may have thousands of others."""
+
+    def __init__(self, position: Position, result: PositionResult) -> None:
+        self.position, self.result = position, result
+        self.by_ref: dict[str, Candidate] | None = None
+
+    def __call__(self, refs: list[str]) -> list[Candidate]:
+        if self.by_ref is None:
+            r = self.result
+            wanted = {*(r.interview_list or ()), *(r.inspection_list or ()), *(r.elected or ()), *r.backfill}
+            self.by_ref = {c.ref: c for c in db.session.scalars(select(Candidate).where(
+                Candidate.position_id == self.position.id, Candidate.ref.in_(wanted)))} if wanted else {}
+        return sorted((self.by_ref[ref] for ref in set(refs) if ref in self.by_ref), key=lambda c: c.ref)
 
 
 def _position_result(results: Results, position: Position) -> PositionResult:
@@ -143,19 +155,35 @@ def _has_publicity(position: Position) -> bool:
                              .where(Candidate.position_id == position.id).limit(1)) is not None
 
 
-def _inspection(position: Position, result: PositionResult, day: date) -> InspectionShown | None:
-    notice = db.session.scalar(select(InspectionNotice).where(InspectionNotice.position_id == position.id))
+def _with_publicity(round_: Round) -> set[int]:
+    """The ids of the round's positions where somebody has a publicity, in one query."""
+    return set(db.session.scalars(select(Candidate.position_id).join(Publicity, Publicity.candidate_id == Candidate.id)
+                                  .where(Candidate.round_id == round_.id).distinct()))
+
+
+def _inspection_notices(round_: Round) -> dict[int, InspectionNotice]:
+    """The round's inspection notices by position id, in one query."""
+    return {n.position_id: n for n in db.session.scalars(
+        select(InspectionNotice).join(Position, InspectionNotice.position_id == Position.id)
+        .where(Position.round_id == round_.id))}
+
+
+def _inspection(position: Position, result: PositionResult, day: date, listed: _Listed,
+                notice: InspectionNotice | None = None) -> InspectionShown | None:
+    if notice is None:
+        notice = db.session.scalar(select(InspectionNotice).where(InspectionNotice.position_id == position.id))
     if notice is None or not notice_rules.is_notice_out(notice.published, day):
         return None
-    return InspectionShown(position.round, position, notice, _by_ref(position, result.inspection_list or []),
+    return InspectionShown(position.round, position, notice, listed(result.inspection_list or []),
                            notice_rules.is_inspection_notice_current(position.stage))
 
 
-def _lists(position: Position, result: PositionResult, inspection: InspectionShown | None) -> PositionLists | None:
+def _lists(position: Position, result: PositionResult, inspection: InspectionShown | None,
+           listed: _Listed) -> PositionLists | None:
     kinds = notice_rules.published_lists(position.stage, inspection_notice_out=inspection is not None)
     refs = {PublishedList.INTERVIEW: result.interview_list, PublishedList.INSPECTION: result.inspection_list,
             PublishedList.ELECTED: None if result.elected is None else list(result.elected) + list(result.backfill)}
-    lists = {kind: _by_ref(position, refs[kind] or []) for kind in PublishedList
+    lists = {kind: listed(refs[kind] or []) for kind in PublishedList
              if kind in kinds and refs[kind] is not None}
     if not lists:
         return None
@@ -176,15 +204,18 @@ def round_notices(round_: Round, *, today: date) -> RoundNotices:
     if not round_.positions:
         return shown
     results = round_results(round_, today=day)
+    # what every position needs, in two queries for the round rather than two per position
+    inspection_notices, with_publicity = _inspection_notices(round_), _with_publicity(round_)
     for position in round_.positions:
         result = _position_result(results, position)
-        inspection = _inspection(position, result, day)
+        notice, listed = inspection_notices.get(position.id), _Listed(position, result)
+        inspection = None if notice is None else _inspection(position, result, day, listed, notice)
         if inspection is not None:
             shown.inspections.append(inspection)
-        lists = _lists(position, result, inspection)
+        lists = _lists(position, result, inspection, listed)
         if lists is not None:
             shown.lists.append(lists)
-        if _has_publicity(position):
+        if position.id in with_publicity:
             shown.publicities.extend(_publicities(position, today=today))
     return shown
 
@@ -200,7 +231,7 @@ def find_inspection(position: Position, *, today: date) -> InspectionShown | Non
     """The position's inspection notice, once published."""
     day = round_day(position.round, today)
     result = _position_result(round_results(position.round, today=day), position)
-    return _inspection(position, result, day)
+    return _inspection(position, result, day, _Listed(position, result))
 
 
 def find_published_notice(notice_id: int) -> Notice | None:

@@ -23,10 +23,10 @@ from selection.i18n import _l
 from selection.labels import STATUS_LABELS
 from selection.models import Candidate, Position, Round
 from selection.pipeline import Stage, StageNotReached, Status
-from selection.record.engine import PROBATION_DUE_SOON, CandidateResult, PositionResult, Results, compute
+from selection.record.engine import PROBATION_DUE_SOON, CandidateResult, PositionResult, Results
 from selection.record.model import RoundRecord
-from selection.record.services import refresh_statuses
-from selection.record.store import load_record
+from selection.record.services import refresh_statuses, round_state
+from selection.record.store import load_calendar
 from selection.rules import DomainError, Settings, full_years, resolve_settings
 from selection.services import claim_version, require_stage
 from vetting.models import InspectionNotice
@@ -77,15 +77,22 @@ def round_day(round_: Round, today: date) -> date:
 @dataclass(frozen=True)
 class _Loaded:
     record: RoundRecord
-    #: the calendar the engine counts with: system-wide additions, the round's own on top
-    calendar: rules.HolidayCalendar
     results: Results
+
+    @property
+    def calendar(self) -> rules.HolidayCalendar:
+        """The calendar the engine counts with: system-wide additions, the round's own on top."""
+        return load_calendar(None).merged(self.record.calendar)
 
 
 def _load(round_: Round, today: date) -> _Loaded:
-    """The round as `round_results` computes it, with the holiday calendar it used."""
-    record, system_wide = load_record(round_, today=round_day(round_, today))
-    return _Loaded(record, system_wide.merged(record.calendar), compute(record, calendar=system_wide))
+    """The round as every page sees it (`round_state`, computed once per change to the round).
+
+    It used to load and compute the round itself: the public notices page computed each
+    round twice per request, once here and once for its lists (issue 8).
+    """
+    state = round_state(round_, today=round_day(round_, today))
+    return _Loaded(state.record, state.results)
 
 
 def _settings(round_: Round) -> Settings:

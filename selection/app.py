@@ -15,13 +15,14 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .auth import init_auth
 from .crypto import EXTENSION_KEY
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .headers import init_headers
-from .i18n import html_lang, remember_locale, select_locale
+from .i18n import html_lang, init_i18n, remember_locale, select_locale
 from .keys import load_keys, watch_keys
 
 #: Where the schema's Alembic scripts live (a top-level folder of the checkout).
@@ -55,6 +56,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     app.extensions[EXTENSION_KEY] = load_keys(app)
     watch_keys(app)
+
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        # the client's address (per-client limits) and scheme (secure cookies) as the proxy saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     _register_extensions(app)
     # before any route is added: every <int:...> of every blueprint is read by it
@@ -116,6 +121,7 @@ def _register_extensions(app: Flask) -> None:
     init_auth(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    init_i18n(app)
     limiter.init_app(app)
     app.after_request(remember_locale)
     init_headers(app)

@@ -33,6 +33,11 @@ BABEL_TRANSLATION_DIRECTORIES = "translations;../exams/translations;../vetting/t
 #: An ISO date that pins `selection.clock.today()`, for tests and demos only (refused in production).
 TODAY = None
 
+#: How many reverse proxies stand in front of the app and set X-Forwarded-For / -Proto (nginx: 1).
+#: 0 trusts no such header: a client could otherwise name any address and escape the per-client
+#: limits. Behind a proxy, leaving it 0 makes every client the proxy's address, one shared limit.
+TRUSTED_PROXIES = 0
+
 #: memory:// keeps limits per process; several workers need a shared store (redis://host:6379)
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
@@ -43,6 +48,9 @@ LOGIN_LIMIT_PER_USERNAME = "5 per 15 minutes"
 LOGIN_LIMIT_PER_CLIENT = "30 per 15 minutes"
 #: candidate accounts created from one client address (selection/signup.py)
 SIGNUP_LIMIT_PER_CLIENT = "10 per hour"
+#: POSTs of the self-registration form (check and submit steps) from one client address
+#: (exams/candidates.py): a few per candidate, for the candidates of an office sharing one address
+REGISTRATION_LIMIT_PER_CLIENT = "120 per 10 minutes"
 
 #: the largest upload accepted, e.g. a unit's endorsement letter (selection/files.py)
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024

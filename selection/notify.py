@@ -132,6 +132,13 @@ def notify_status_changes(round_: Round, changes: Sequence[tuple[Candidate, Stat
     return notify_candidates(round_, messages, kind=STATUS_CHANGED)
 
 
+def candidates_with_accounts(round_: Round) -> set[int]:
+    """The ids of the round's candidates with an active account: the only ones a message reaches."""
+    return set(db.session.scalars(
+        select(Candidate.id).join(User, Candidate.person_id == User.person_id)
+        .where(Candidate.round_id == round_.id, User.role == Role.CANDIDATE, User.active.is_(True))))
+
+
 def notify_candidates(round_: Round, messages: Mapping[int, tuple[str, str]], *, kind: str,
                       at: datetime | None = None) -> int:
     """Queue a message (subject, body) to each candidate of `round_` named by id, through their accounts.

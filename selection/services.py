@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select, update
+from sqlalchemy.sql.base import ExecutableOption
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from .audit import record_audit
 from .crypto import blind_index, decrypt_field, encrypt_field
@@ -60,17 +63,18 @@ def person_aad(field: str, uid: str) -> str:
     return f"persons:{field}:{uid}"
 
 
-def candidacies_of(user: User) -> list[Candidate]:
+def candidacies_of(user: User, *, loading: Sequence[ExecutableOption] = ()) -> list[Candidate]:
     """The registrations of the person behind `user`, newest round first; none for staff.
 
     Every candidate page starts here, from the signed-in user, never from an id in the URL,
-    so candidate A can reach nothing of candidate B's (SECURITY.md P13).
+    so candidate A can reach nothing of candidate B's (SECURITY.md P13). `loading` names what
+    the caller reads of each registration, loaded with it rather than one query at a time.
     """
     if user.role is not Role.CANDIDATE or user.person_id is None:
         return []
     query = (select(Candidate).where(Candidate.person_id == user.person_id)
-             .order_by(Candidate.round_id.desc()))
-    return list(db.session.scalars(query))
+             .order_by(Candidate.round_id.desc()).options(*loading))
+    return list(db.session.scalars(query).unique())  # one each, whatever collections `loading` joins
 
 
 def candidacy_in(user: User, round_: Round) -> Candidate | None:
@@ -234,3 +238,34 @@ def claim_version(obj: Candidate | Round, seen_version: int) -> None:
     if claimed.rowcount != 1:
         raise StaleEdit(f"{model.__tablename__} {obj.id} was modified by someone else")
     set_committed_value(obj, "version_id", seen_version + 1)
+
+
+#: ids per statement when `claim_versions` claims many rows
+_CLAIM_BATCH = 1000
+
+
+def claim_versions(seen: Mapping[int, Sequence[int]]) -> None:
+    """`claim_version` for many candidates at once: `seen` maps a version to the ids shown at it.
+
+    One conditional UPDATE per version and batch of ids (a sheet's candidates mostly share a
+    few versions), so storing a 100,000-row sheet claims in a few hundred statements; all are
+    claimed or StaleEdit is raised (the caller's rollback undoes the ones already claimed).
+    Candidates loaded in the session get their new version, as `claim_version` gives them.
+    """
+    for version, ids in seen.items():
+        if version not in VERSIONS:
+            raise StaleEdit(f"candidates {ids[0]} never had version {version}")
+        for start in range(0, len(ids), _CLAIM_BATCH):
+            batch = ids[start:start + _CLAIM_BATCH]
+            claimed = db.session.execute(
+                update(Candidate).where(Candidate.id.in_(batch), Candidate.version_id == version)
+                .values(version_id=version + 1)
+                # only the versions move: the round's data, and so its cached state, are unchanged
+                .execution_options(synchronize_session=False, record_unchanged=True))
+            if claimed.rowcount != len(batch):
+                raise StaleEdit(f"candidates: {len(batch) - claimed.rowcount} of {len(batch)} shown at version "
+                                f"{version} were modified by someone else")
+            for candidate_id in batch:
+                loaded = db.session.identity_map.get(identity_key(Candidate, candidate_id))
+                if loaded is not None:
+                    set_committed_value(loaded, "version_id", version + 1)

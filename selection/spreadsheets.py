@@ -10,7 +10,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -218,25 +218,87 @@ def read_xlsx(data: bytes, *, headers: Sequence[Column]) -> ReadResult:
     The header row is the first non-blank row; columns may come in any order, and extra columns
     are reported and ignored. Blank rows are skipped. Never raises on a bad file.
     """
-    if len(data) > MAX_BYTES:
-        return _refused("The file is larger than %(limit)s MB.", limit=MAX_BYTES // (1024 * 1024))
-    unpacked = _unpacked_size(data)
-    if unpacked is None:
-        return _refused("The file is not an Excel workbook (.xlsx).")
-    if unpacked > MAX_UNPACKED_BYTES:
-        return _refused("The file unpacks to more than %(limit)s MB.", limit=MAX_UNPACKED_BYTES // (1024 * 1024))
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    # openpyxl raises whatever its zip and XML layers raise on a damaged file; for an upload
-    # every one of them means the same thing to the user.
-    except Exception:
-        return _refused("The file is not an Excel workbook (.xlsx).")
-    try:
-        return _read_first_sheet(workbook, headers)
-    except Exception:
-        return _refused("The file is damaged and could not be read.")
-    finally:
-        workbook.close()
+    sheet = SheetRows(data, headers=headers)
+    rows = list(sheet)
+    return ReadResult([] if sheet.refused else rows, sheet.problems)
+
+
+class SheetRows:
+    """`read_xlsx` one row at a time, for a sheet too large to hold as `Row`s (a 100,000-row import).
+
+    Iterate once: the good rows come as they are read, and `problems` grows meanwhile. When
+    the whole file is refused (no workbook, too large, damaged, too many rows), `refused` is
+    set and `problems` holds only why, as `read_xlsx` returns it: drop the rows already taken.
+    """
+
+    def __init__(self, data: bytes, *, headers: Sequence[Column]) -> None:
+        self.data = data
+        self.columns = headers
+        self.problems: list[Problem] = []
+        self.refused = False
+
+    def _refuse(self, message: str, **params: object) -> None:
+        self.refused = True
+        self.problems[:] = _refused(message, **params).problems
+
+    def __iter__(self) -> Iterator[Row]:
+        if len(self.data) > MAX_BYTES:
+            return self._refuse("The file is larger than %(limit)s MB.", limit=MAX_BYTES // (1024 * 1024))
+        unpacked = _unpacked_size(self.data)
+        if unpacked is None:
+            return self._refuse("The file is not an Excel workbook (.xlsx).")
+        if unpacked > MAX_UNPACKED_BYTES:
+            return self._refuse("The file unpacks to more than %(limit)s MB.",
+                                limit=MAX_UNPACKED_BYTES // (1024 * 1024))
+        try:
+            workbook = load_workbook(io.BytesIO(self.data), read_only=True, data_only=True)
+        # openpyxl raises whatever its zip and XML layers raise on a damaged file; for an upload
+        # every one of them means the same thing to the user.
+        except Exception:
+            return self._refuse("The file is not an Excel workbook (.xlsx).")
+        try:
+            yield from self._first_sheet(workbook)
+        except Exception:
+            self._refuse("The file is damaged and could not be read.")
+        finally:
+            workbook.close()
+
+    def _first_sheet(self, workbook: Any) -> Iterator[Row]:
+        if not workbook.worksheets:
+            return self._refuse("The workbook has no worksheet.")
+        worksheet = workbook.worksheets[0]
+        # The stored dimension can claim thousands of columns; ignore it and read what is there.
+        worksheet.reset_dimensions()
+        # min_row/min_col given so row numbers match the sheet even when the dimension says "B3:…"
+        rows = worksheet.iter_rows(min_row=1, min_col=1, values_only=True)
+
+        header_number, header = 0, ()
+        for header_number, values in enumerate(rows, start=1):
+            if not _is_blank(values):
+                header = values
+                break
+        else:
+            return self._refuse("The worksheet is empty.")
+
+        problems, columns = self.problems, self.columns
+        positions, usable = _match_headers(header, header_number, columns, problems)
+        if not usable:
+            return
+        width = max(positions.values(), default=-1) + 1
+        count = 0
+        for number, values in enumerate(rows, start=header_number + 1):
+            if _is_blank(values):
+                continue
+            count += 1
+            if count > MAX_ROWS:
+                return self._refuse("The sheet has more than %(limit)s rows.", limit=f"{MAX_ROWS:,}")
+            row = _parse_row(number, values[:width], positions, columns, problems)
+            if row is not None:
+                yield row
+            if len(problems) >= MAX_PROBLEMS:
+                problems.append(Problem(None, None, "Too many problems; stopped after %(limit)s.",
+                                        {"limit": str(MAX_PROBLEMS)}))
+                return
 
 
 def _refused(message: str, **params: object) -> ReadResult:
@@ -255,47 +317,6 @@ def _unpacked_size(data: bytes) -> int | None:
     except (zipfile.BadZipFile, ValueError, OSError):
         return None
     return unpacked if {"[Content_Types].xml", "xl/workbook.xml"} <= names else None
-
-
-def _read_first_sheet(workbook: Any, columns: Sequence[Column]) -> ReadResult:
-    if not workbook.worksheets:
-        return _refused("The workbook has no worksheet.")
-    worksheet = workbook.worksheets[0]
-    # The stored dimension can claim thousands of columns; ignore it and read what is there.
-    worksheet.reset_dimensions()
-    # min_row/min_col given so row numbers match the sheet even when the dimension says "B3:…"
-    rows = worksheet.iter_rows(min_row=1, min_col=1, values_only=True)
-
-    header_number, header = 0, ()
-    for header_number, values in enumerate(rows, start=1):
-        if not _is_blank(values):
-            header = values
-            break
-    else:
-        return _refused("The worksheet is empty.")
-
-    problems: list[Problem] = []
-    positions, usable = _match_headers(header, header_number, columns, problems)
-    if not usable:
-        return ReadResult([], problems)
-    width = max(positions.values(), default=-1) + 1
-
-    parsed: list[Row] = []
-    count = 0
-    for number, values in enumerate(rows, start=header_number + 1):
-        if _is_blank(values):
-            continue
-        count += 1
-        if count > MAX_ROWS:
-            return _refused("The sheet has more than %(limit)s rows.", limit=f"{MAX_ROWS:,}")
-        row = _parse_row(number, values[:width], positions, columns, problems)
-        if row is not None:
-            parsed.append(row)
-        if len(problems) >= MAX_PROBLEMS:
-            problems.append(Problem(None, None, "Too many problems; stopped after %(limit)s.",
-                                    {"limit": str(MAX_PROBLEMS)}))
-            break
-    return ReadResult(parsed, problems)
 
 
 def _match_headers(header: Sequence[object], number: int, columns: Sequence[Column],
@@ -335,7 +356,12 @@ def _parse_row(number: int, values: Sequence[object], positions: Mapping[str, in
                columns: Sequence[Column], problems: list[Problem]) -> Row | None:
     parsed: dict[str, Any] = {}
     ok = True
+    read: set[str] = set()
     for column in columns:
+        if column.key in read:
+            # another spelling of a column already read: the same cell, the same parser, the same problem
+            continue
+        read.add(column.key)
         position = positions.get(column.key)
         raw = values[position] if position is not None and position < len(values) else None
         if _is_empty(raw):

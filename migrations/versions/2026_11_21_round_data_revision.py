@@ -3,7 +3,7 @@
 Existing rounds start at 0; the first change to a round gives it a random revision.
 
 Revision ID: f3a4b5c6d7e8
-Revises: d1e2f3a4b5c6
+Revises: e2f3a4b5c6d7
 Create Date: 2026-11-21 18:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3a4b5c6d7e8'
-down_revision = 'd1e2f3a4b5c6'
+down_revision = 'e2f3a4b5c6d7'
 branch_labels = None
 depends_on = None
 

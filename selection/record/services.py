@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from exams.score_rules import exams_taken, is_published, status_visible
 from publicity.rules import missing_holiday_years as _missing_years
-from selection.audit import record_audit
+from selection.audit import AuditEntry, record_audits
 from selection.clock import now
 from selection.extensions import db
 from selection.models import Candidate, Position, Round
-from selection.notify import notify_status_changes
+from selection.notify import candidates_with_accounts, notify_status_changes
 from selection.pipeline import Stage, Status
 from selection.record import cache
 from selection.record.engine import PROBATION_DUE_SOON, CandidateResult, Results, compute
@@ -27,7 +30,7 @@ from selection.record.model import RoundRecord
 from selection.record.stages import Missing, closing_refusal
 from selection.record.store import load_calendar, load_record, publicity_starts
 from selection.rules import registration_refusal, resolve_settings
-from selection.services import close_stage, require_stage
+from selection.services import StaleEdit, close_stage, require_stage
 
 
 class StageIncomplete(Exception):
@@ -111,36 +114,72 @@ def refresh_statuses(round_: Round, *, actor: str, today: date) -> Results:
     return results
 
 
+#: candidates per UPDATE when `_store_statuses` stores many new statuses
+_STATUS_BATCH = 1000
+
+
 def _store_statuses(round_: Round, results: Results, *, actor: str) -> None:
-    stored = {candidate.ref: candidate for candidate in round_.candidates}
-    changed: list[tuple[Candidate, Status]] = []
-    for result in results.candidates:
-        candidate = stored[result.ref]
-        if candidate.status is not result.status:
-            record_audit(
-                "candidate.status", actor=actor, subject=f"candidate:{round_.code}/{candidate.ref}",
-                round_id=round_.id, before={"status": candidate.status.value},
-                after={"status": result.status.value},
-            )
-            changed.append((candidate, candidate.status))
-            candidate.status = result.status
-    if changed:
-        _notify(round_, results, changed)
+    """Store each candidate's status where the engine's differs, auditing every change.
+
+    In bulk, from the columns, without an ORM object per candidate: one UPDATE per batch of
+    candidates moving between the same two statuses (each bumping the row's version, as the
+    ORM's versioned update did), the audit events chained in one go. A written-score import
+    moves every candidate of a position at once; per-row flushes made that minutes.
+    """
+    stored = {ref: (candidate_id, status) for ref, candidate_id, status in db.session.execute(
+        select(Candidate.ref, Candidate.id, Candidate.status).where(Candidate.round_id == round_.id))}
+    changed = [(result.ref, *stored[result.ref], result.status) for result in results.candidates
+               if stored[result.ref][1] is not result.status]
+    if not changed:
+        return
+    record_audits((AuditEntry("candidate.status", f"candidate:{round_.code}/{ref}", round_.id,
+                              before={"status": before.value}, after={"status": after.value})
+                   for ref, _id, before, after in changed), actor=actor)
+    moves: dict[tuple[Status, Status], list[int]] = {}
+    for _ref, candidate_id, before, after in changed:
+        moves.setdefault((before, after), []).append(candidate_id)
+    for (before, after), ids in moves.items():
+        for start in range(0, len(ids), _STATUS_BATCH):
+            batch = ids[start:start + _STATUS_BATCH]
+            done = db.session.execute(
+                update(Candidate).where(Candidate.id.in_(batch), Candidate.status == before)
+                .values(status=after, version_id=Candidate.version_id + 1)
+                # the round whose rows these are, for the round-state cache (selection/record/cache.py)
+                .execution_options(synchronize_session=False, round_id=round_.id))
+            if done.rowcount != len(batch):
+                raise StaleEdit(f"candidates: {len(batch) - done.rowcount} of {len(batch)} changed status "
+                                "while the round was being computed")
+    for _ref, candidate_id, _before, after in changed:
+        loaded = db.session.identity_map.get(identity_key(Candidate, candidate_id))
+        if loaded is not None:
+            # what the ORM's own update would have left on the object
+            set_committed_value(loaded, "status", after)
+            if "version_id" in loaded.__dict__:
+                set_committed_value(loaded, "version_id", loaded.version_id + 1)
+    _notify(round_, results, [(candidate_id, before) for _ref, candidate_id, before, _after in changed])
     db.session.flush()
 
 
-def _notify(round_: Round, results: Results, changed: list[tuple[Candidate, Status]]) -> None:
+def _notify(round_: Round, results: Results, changed: list[tuple[int, Status]]) -> None:
     """Candidates with an account hear of a new status (selection/notify.py), all in one query.
 
     Not while it would tell an exam's result before its scores are published: such a change
     goes unannounced, and the publication's own message tells them to look
-    (exams.score_rules.status_visible, exams.score_reviews.publish_scores).
+    (exams.score_rules.status_visible, exams.score_reviews.publish_scores). Only candidates
+    with an account are loaded: nobody else can be told.
     """
+    holders = candidates_with_accounts(round_)
+    before_of = {candidate_id: before for candidate_id, before in changed if candidate_id in holders}
+    if not before_of:
+        return
     moment = now()
     published = {p.exam.value for p in round_.score_publications if is_published(p, moment)}  # type: ignore[attr-defined]
     by_ref = {r.ref: r for r in results.candidates}
+    loaded = {c.id: c for c in db.session.scalars(select(Candidate).where(Candidate.id.in_(before_of))
+                                                  .options(joinedload(Candidate.position)))}
     notify_status_changes(round_, [
-        (candidate, before) for candidate, before in changed
+        (candidate, before_of[candidate_id]) for candidate_id, candidate in
+        ((candidate_id, loaded[candidate_id]) for candidate_id, _before in changed if candidate_id in before_of)
         if status_visible(exams_taken(by_ref[candidate.ref].written, by_ref[candidate.ref].interview,
                                       candidate.status), published)])
 

@@ -179,6 +179,16 @@ def test_signup_is_rate_limited_per_client(make_app: Callable[..., Flask]) -> No
     assert statuses == [200, 200, 429]
 
 
+def test_the_registration_form_is_rate_limited_per_client(make_app: Callable[..., Flask], open_round: Round) -> None:
+    app = make_app(TODAY=DAY, REGISTRATION_LIMIT_PER_CLIENT="2 per hour")
+    client = sign_up(app)
+
+    statuses = [check(client).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert client.get(REGISTER).status_code == 200  # reading the form is never limited
+
+
 def test_a_signed_in_user_is_sent_on_from_the_signup_page(app: Flask, db: SQLAlchemy, create_account: Any,
                                                           login_as: Any) -> None:
     assert sign_up(app).get("/signup").location == "/me"

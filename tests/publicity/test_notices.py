@@ -16,7 +16,7 @@ from typing import Any
 
 import pypdfium2
 import pytest
-from flask import Flask
+from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 from flask_babel import format_date
 from flask_sqlalchemy import SQLAlchemy
@@ -115,6 +115,35 @@ def test_home_lists_running_publicity_current_inspection_and_lists_without_login
     assert "/notices/rounds/DEMO-2026/lists" in main and "/notices/archive" in main
     # the site nav offers the notices to an anonymous visitor
     assert 'href="/notices"' in page[:page.index("<main")]
+
+
+def test_home_is_rendered_once_per_change_for_anonymous_visitors(
+        app: Flask, db: SQLAlchemy, anonymous: FlaskClient, admin: FlaskClient,
+        store_demo: Callable[..., Round]) -> None:
+    demo = store_demo()
+    rendered: list[str] = []
+
+    def record(_app: Flask, template: Any, context: Any, **_extra: Any) -> None:
+        rendered.append(template.name)
+
+    template_rendered.connect(record, app)
+
+    first, second = _page(anonymous, "/notices"), _page(anonymous, "/notices")
+    assert first == second and rendered.count("notices/notice_list.html") == 1
+    # a signed-in visitor's page names them: rendered for them
+    assert "公告公示" in _page(admin, "/notices") and rendered.count("notices/notice_list.html") == 2
+
+    # a change to the round (its title) and a published notice each show at once
+    demo.title = "改过标题的选拔"
+    db.session.commit()
+    assert "改过标题的选拔" in _page(anonymous, "/notices")
+    admin.post("/notices/admin/rounds/DEMO-2026", data={"kind": "results", "title": "结果公告", "body": "正文。"})
+    notice = db.session.scalars(select(Notice)).one()
+    admin.post(f"/notices/admin/rounds/DEMO-2026/{notice.id}/publish")
+    assert "结果公告" in _page(anonymous, "/notices")
+    # and so does another day
+    app.config["TODAY"] = "2026-12-31"
+    assert _raw("C010")["name"] not in _main(_page(anonymous, "/notices"))
 
 
 # --- the publicity notice --------------------------------------------------------------------

@@ -54,8 +54,9 @@ COMPLAINANT = {"name": "实名人孙某某", "phone": "13722223333", "email": "s
 CONTENT = "反映该同志违规兼职取酬。"
 NOTE = "已电话联系举报人核实情况。"
 BALLOTS = 5
-#: plaintext binary columns, not field-encrypted: files kept as they were uploaded (see the report)
-PLAIN_BINARY_COLUMNS = {"stored_files.data", "complaint_evidence.data"}
+#: plaintext binary columns, not field-encrypted: files kept as they were uploaded (see the report), and
+#: pre-generated admission tickets (what a ticket prints: name, number, seat; never an ID or phone number)
+PLAIN_BINARY_COLUMNS = {"stored_files.data", "complaint_evidence.data", "ticket_files.data"}
 
 
 @dataclass

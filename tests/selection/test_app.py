@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import text
 
 from selection import create_app
@@ -162,3 +162,15 @@ def test_an_id_in_a_url_past_a_database_integer_is_no_route(make_app: Any, numbe
 
     assert app.test_client().get(f"/notices/{number}").status_code == 404
     assert app.url_map.bind("localhost").build("notices.show_notice", {"notice_id": 2**31 - 1})
+
+
+@pytest.mark.parametrize(("proxies", "seen"), [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_the_client_address_is_taken_from_a_proxy_only_when_one_is_trusted(
+        make_app: Any, proxies: int, seen: str) -> None:
+    # the per-client limits key on it: a forged header must not count when no proxy stands in front
+    app = make_app(TRUSTED_PROXIES=proxies)
+    addresses: list[str | None] = []
+    app.before_request(lambda: addresses.append(request.remote_addr))
+    app.test_client().get("/", headers={"X-Forwarded-For": "203.0.113.9"},
+                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert addresses == [seen]
