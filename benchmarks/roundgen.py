@@ -22,7 +22,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from selection.record.engine import compute
 from selection.record.parse import parse_record
