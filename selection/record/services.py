@@ -60,10 +60,9 @@ def round_state(round_: Round, *, today: date) -> RoundState:
         record, calendar = load_record(round_, today=today, reveal=False)
         return RoundState(record, compute(record, calendar=calendar))
 
-    if cache.touched(db.session(), round_.id):
-        return compute_state()
+    # the query first: its autoflush may be what changes the round in this transaction
     revision = db.session.scalar(select(Round.data_revision).where(Round.id == round_.id))
-    if revision is None:  # not stored yet: nothing to key it by
+    if revision is None or cache.touched(db.session(), round_.id):  # not stored, or not committed
         return compute_state()
     round_cache: cache.RoundCache = current_app.extensions[cache.EXTENSION_KEY]
     return round_cache.get((round_.id, revision, round_.as_of or today), compute_state)

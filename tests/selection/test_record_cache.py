@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event, insert, select
 
@@ -193,3 +193,17 @@ def test_the_cache_keeps_only_the_newest_rounds() -> None:
     kept.get((1, 0, DAY), lambda: calls.append(1))
     kept.get((3, 0, DAY), lambda: calls.append(3))
     assert calls == [1]
+
+
+def test_a_change_still_pending_in_the_session_is_neither_read_from_nor_kept_in_the_cache(
+        db: SQLAlchemy, rounds: tuple[int, int]) -> None:
+    """A change not yet flushed is flushed by the state's own queries: seen, then forgotten on rollback."""
+    before = _state(db, rounds[0])
+    score = _a_written_score(db, rounds[0])
+    original, ref, paper = score.score, db.session.get(Candidate, score.candidate_id).ref, score.paper
+    score.score = original - Decimal("0.5")  # not flushed: the next query flushes it
+    pending = _state(db, rounds[0])
+    assert next(c for c in pending.record.candidates if c.ref == ref).written[paper] == original - Decimal("0.5")
+    db.session.rollback()
+    assert _state(db, rounds[0]) is before
+    assert len(current_app.extensions[cache.EXTENSION_KEY]._states) == 1
