@@ -42,14 +42,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from report import Figure, Growth, Section, main  # noqa: E402
+from report import Figure, Growth, Section, main, throwaway_postgres  # noqa: E402
 
 TODAY = "2026-11-20"
 FULL_ROWS = 100_000
 ABSENT_EVERY = 50  # 2% of the rows are marked absent (缺考), the rest scored
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "芳伟娜敏静磊洋艳勇军杰娟涛明超霞平刚燕华文博远梅栋新"
-POSTGRES = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 # ---------------------------------------------------------------- the round and the sheet
@@ -302,18 +301,6 @@ def _backend(label: str, database_url: str, sizes: list[int], folder: Path) -> d
     return results
 
 
-def _postgres_server() -> str | None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        psycopg.connect(url, connect_timeout=2).close()
-    except psycopg.Error:
-        return None
-    return url
-
-
 def run(scale: float) -> Section:
     rows = max(100, round(FULL_ROWS * scale))
     sizes = sorted({max(100, rows // 100), max(100, rows // 10), rows})
@@ -322,28 +309,14 @@ def run(scale: float) -> Section:
         folder = Path(name)
         os.environ["SELECTION_INSTANCE_PATH"] = name
         measured["SQLite"] = _backend("SQLite (a file)", f"sqlite:///{folder}/bench.db", sizes, folder)
-        server = _postgres_server()
-        if server is None:
-            print("PostgreSQL: not reachable; skipped", flush=True)
-        else:
-            import psycopg
-            from sqlalchemy.engine import make_url
-
-            database = f"selection_bench_import_{secrets.token_hex(4)}"
-            with psycopg.connect(server, autocommit=True) as connection:
-                connection.execute(f'CREATE DATABASE "{database}"')
-            try:
-                url = make_url(server).set(drivername="postgresql+psycopg", database=database)
+        with throwaway_postgres("selection_bench_import") as url:
+            if url is not None:
                 pg_folder = folder / "pg"
                 pg_folder.mkdir()
                 # one tenth of the rows, no growth: at 100,000 rows an import still takes minutes
                 # (the notes say why), and the whole benchmark must stay within a few minutes
-                measured["PostgreSQL"] = _backend("PostgreSQL (throwaway database)",
-                                                  url.render_as_string(hide_password=False),
+                measured["PostgreSQL"] = _backend("PostgreSQL (throwaway database)", url,
                                                   [max(100, rows // 10)], pg_folder)
-            finally:
-                with psycopg.connect(server, autocommit=True) as connection:
-                    connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     return _section(measured)
 
 

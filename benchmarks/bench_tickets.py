@@ -39,7 +39,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import flask_migrate  # noqa: E402
-import psycopg  # noqa: E402
 import zxingcpp  # noqa: E402
 from reportlab import rl_config  # noqa: E402
 from reportlab.lib.pagesizes import A4  # noqa: E402
@@ -48,9 +47,8 @@ from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 from sqlalchemy import delete, insert, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
-from report import Figure, Growth, Section  # noqa: E402
+from report import Figure, Growth, Section, throwaway_postgres  # noqa: E402
 
 from exams import logistics, tickets  # noqa: E402
 from exams.models import AdmissionTicket, TicketFile  # noqa: E402
@@ -394,16 +392,6 @@ def _downloads(app: Any, round_id: int) -> Figure:
                           f"and {len(stored) / 1e3:.0f} KB a ticket"))
 
 
-def _postgres_server() -> str | None:
-    raw = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
-    url = make_url(raw).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        psycopg.connect(url, connect_timeout=2).close()
-    except psycopg.Error:
-        return None
-    return url
-
-
 def run(scale: float) -> Section:
     logging.disable(logging.INFO)  # alembic reconfigures its loggers at every upgrade
     full = max(3, round(FULL * scale))
@@ -425,25 +413,15 @@ def run(scale: float) -> Section:
         with app.app_context():
             db.engine.dispose()
 
-        server = _postgres_server()
-        if server is None:
-            print("PostgreSQL: not reachable at 127.0.0.1:5432; skipped", flush=True)
-        else:
-            name = f"selection_bench_{secrets.token_hex(4)}"
-            with psycopg.connect(server, autocommit=True) as connection:
-                connection.execute(f'CREATE DATABASE "{name}"')
-            try:
-                print(f"PostgreSQL (throwaway database {name}):", flush=True)
-                url = make_url(server).set(database=name).render_as_string(hide_password=False)
+        with throwaway_postgres("selection_bench") as url:
+            if url is not None:
+                print("PostgreSQL (a throwaway database):", flush=True)
                 app, seconds, baseline, _ = _seating_round(url, [full], "PostgreSQL")
                 with app.app_context():
                     db.engine.dispose()
                 figures.append(Figure(f"seating {full:,} candidates, PostgreSQL", seconds[full], baseline, "s",
                                       "storing the same tickets alone", better="lower",
                                       detail="same round as SQLite; server on the same two cores"))
-            finally:
-                with psycopg.connect(server, autocommit=True) as connection:
-                    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return Section(title="Seating and admission tickets", method=METHOD, figures=figures, growth=growth,
                    notes=NOTES)
 

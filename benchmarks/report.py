@@ -17,7 +17,8 @@ import platform
 import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,6 +103,36 @@ class Section:
         if self.notes.strip():
             parts += [self.notes.strip(), ""]
         return "\n".join(parts)
+
+
+@contextmanager
+def throwaway_postgres(prefix: str) -> Iterator[str | None]:
+    """A new PostgreSQL database's URL (psycopg driver), dropped afterwards; None when no server answers.
+
+    The server is TEST_DATABASE_URL's, else postgres@127.0.0.1:5432, as for the tests.
+    """
+    import secrets
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    raw = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+    server = make_url(raw).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        psycopg.connect(server, connect_timeout=2).close()
+    except psycopg.Error:
+        print(f"PostgreSQL at {make_url(server).host}:{make_url(server).port}: not reachable; skipped", flush=True)
+        yield None
+        return
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server).set(drivername="postgresql+psycopg", database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def machine() -> str:
