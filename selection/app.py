@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import InternalServerError, NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -193,6 +193,11 @@ def _register_commands(app: Flask) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(NotFound)
+    def show_not_found(error: NotFound) -> ResponseReturnValue:
+        # Werkzeug's own page is in English and without the site's navigation
+        return render_template("selection/error_404.html"), 404
+
     @app.errorhandler(RequestEntityTooLarge)
     def show_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
         # a route may allow more than the app-wide cap (the complaint form's evidence files)
