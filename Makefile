@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard */translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: venv translations extract-messages migrate run test bench
+.PHONY: venv translations extract-messages migrate run test screens bench
 
 venv: $(STAMP)
 
@@ -45,6 +45,13 @@ run: venv translations migrate
 # One pytest worker per core: every test has its own database, so they run side by side.
 test: venv translations
 	$(VENV)/bin/pytest -q -n auto
+
+# The browser journeys again, one at a time, saving every checked page as a PNG in docs/screens/.
+# Needs Chromium and a Chinese font (apt-get install chromium fonts-noto-cjk).
+screens: venv translations
+	@fc-list :lang=zh | grep -q . || { echo "no Chinese font: apt-get install fonts-noto-cjk"; exit 1; }
+	rm -f docs/screens/*.png
+	SELECTION_SCREENS=docs/screens $(VENV)/bin/pytest -q -p no:xdist tests/browser
 
 # Benchmarks print figures and write docs/performance.md; they are never part of `make test`.
 # SCALE=0.1 for a quick look at a tenth of the sizes.

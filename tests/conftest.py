@@ -129,6 +129,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         message = config.stash.get(key, None)
         if message:
             terminalreporter.write_sep("-", message, yellow=True, bold=True)
+    # asked here, in the process that prints the summary (with -n, the journeys run elsewhere)
+    if not (os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")):
+        terminalreporter.write_sep("-", "Chromium not installed (apt-get install chromium): browser journeys skipped",
+                                   yellow=True, bold=True)
 
 
 def _admin(server_url: str, statement: str) -> None:
