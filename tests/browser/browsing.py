@@ -11,7 +11,7 @@ and AA rules (labels for inputs, contrast, names, a valid language), the languag
 ``zh-CN``, and every form control reachable with the Tab key. All along, every request must
 stay on the site (no CDN, no font service) and the console must stay free of errors; both are
 checked when the person leaves (`Person.close`). With ``SELECTION_SCREENS=<folder>`` (``make
-screens``), every `see` also saves a full-page screenshot there.
+screens``), every `see` also saves full-page screenshots there, at both screen sizes.
 """
 
 from __future__ import annotations
@@ -145,9 +145,14 @@ class Person:
         """Check the page as it stands for the basics of accessibility, and save its screenshot (make screens)."""
         check_accessibility(self.page)
         if SCREENS:
+            # the person's own screen, then the other size too: every key page is seen on both
             folder = Path(SCREENS)
             folder.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(folder / f"{name}-{self.device}.png"), full_page=True, animations="disabled")
+            own = self.page.viewport_size
+            for device, options in (("laptop", LAPTOP), ("phone", PHONE)):
+                self.page.set_viewport_size(options["viewport"])
+                self.page.screenshot(path=str(folder / f"{name}-{device}.png"), full_page=True, animations="disabled")
+            self.page.set_viewport_size(own)
         return self.page
 
     def close(self) -> None:
