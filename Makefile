@@ -50,7 +50,7 @@ test: venv translations
 # Needs Chromium and a Chinese font (apt-get install chromium fonts-noto-cjk).
 screens: venv translations
 	@fc-list :lang=zh | grep -q . || { echo "no Chinese font: apt-get install fonts-noto-cjk"; exit 1; }
-	rm -f docs/screens/*.png
+	rm -f docs/screens/*.png docs/screens/README.md
 	SELECTION_SCREENS=docs/screens $(VENV)/bin/pytest -q -p no:xdist tests/browser
 
 # Benchmarks print figures and write docs/performance.md; they are never part of `make test`.

@@ -39,6 +39,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
+#: docs/screens/README.md: each journey's screenshots under its heading, in the order taken
+JOURNEYS = {
+    "admin": "The organisation department sets up a round and takes it to publicity (组织部)",
+    "appointment": "The organisation department appoints, and a year later records the final assessment (任职试用)",
+    "candidate": "A candidate registers on a phone and follows the status to the end (考生)",
+    "ballot": "A unit member casts a secret evaluation ballot from a token (工作表现考评)",
+    "inspector": "An inspector enters and submits the records of one position (差额考察)",
+    "committee": "A committee member votes from the briefing page (差额票决)",
+    "complaint": "The public files a complaint, supervision concludes it (任前公示)",
+}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under `make screens`, index the screenshots in docs/screens/README.md."""
+    screens = os.environ.get("SELECTION_SCREENS")
+    if not screens or not Path(screens).is_dir():
+        return
+    names = sorted({png.stem.rsplit("-", 1)[0] for png in Path(screens).glob("*.png")})
+    lines = ["# Screens", "",
+             "Every page the browser journeys (`tests/browser`) check, as `make screens` saved it: Debian's",
+             "Chromium, at laptop size (1280 × 800) and phone size (390 × 844), the demo's clock as each",
+             "journey sets it. Each page also passed axe-core's WCAG 2.1 A/AA rules and the Tab check.", ""]
+    for prefix, title in JOURNEYS.items():
+        mine = [name for name in names if name.split("-", 1)[0] == prefix]
+        if mine:
+            lines += [f"## {title}", "", "| page | laptop | phone |", "|---|---|---|"]
+            lines += [f"| {name} | [laptop]({name}-laptop.png) | [phone]({name}-phone.png) |" for name in mine]
+            lines.append("")
+    (Path(screens) / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
