@@ -38,8 +38,9 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 #: axe-core's rule sets for WCAG 2.0 and 2.1, levels A and AA
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 _AXE = Axe()
-#: what Chromium logs for any answer of 4xx or 5xx, also when a test provokes one on purpose
-_REFUSED = re.compile(r"Failed to load resource: the server responded with a status of (40[34])")
+#: what Chromium logs for any answer of 4xx or 5xx, also when a test provokes one on purpose: a page
+#: refused (403), not found (404), or a form the app refuses and shows again with the reason (422)
+_REFUSED = re.compile(r"Failed to load resource: the server responded with a status of (40[34]|422)")
 
 
 @dataclass
@@ -132,7 +133,7 @@ class Person:
 
     @contextmanager
     def expecting_refusal(self) -> Iterator[None]:
-        """A 403 or 404 provoked on purpose: Chromium's console line about it is not an error of the page."""
+        """A 403, 404 or 422 provoked on purpose: Chromium's console line about it is not an error of the page."""
         self._refusals_expected = True
         try:
             yield
