@@ -38,8 +38,9 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 #: axe-core's rule sets for WCAG 2.0 and 2.1, levels A and AA
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 _AXE = Axe()
-#: what Chromium logs for any answer of 4xx or 5xx, also when a test provokes one on purpose
-_REFUSED = re.compile(r"Failed to load resource: the server responded with a status of (40[34])")
+#: what Chromium logs for any answer of 4xx or 5xx, also when a test provokes one on purpose: a page
+#: refused (403), not found (404), or a form the app refuses and shows again with the reason (422)
+_REFUSED = re.compile(r"Failed to load resource: the server responded with a status of (40[34]|422)")
 
 
 @dataclass
@@ -132,7 +133,7 @@ class Person:
 
     @contextmanager
     def expecting_refusal(self) -> Iterator[None]:
-        """A 403 or 404 provoked on purpose: Chromium's console line about it is not an error of the page."""
+        """A 403, 404 or 422 provoked on purpose: Chromium's console line about it is not an error of the page."""
         self._refusals_expected = True
         try:
             yield
@@ -204,7 +205,13 @@ _MARK_CONTROLS = """() => {
     keys.add(key);
   });
   const focusable = document.querySelectorAll('a[href], input, select, textarea, button, [tabindex]').length;
-  if (document.activeElement) document.activeElement.blur();
+  // Tab starts from the top of the page, wherever the person last typed or clicked: blur() alone
+  // leaves Chromium's starting point of sequential focus navigation at the element last focused
+  const start = document.createElement('span');
+  start.id = 'tab-start-marker';
+  start.tabIndex = -1;
+  document.body.prepend(start);
+  start.focus();
   window.scrollTo(0, 0);
   return {keys: [...keys], focusable: focusable};
 }"""
@@ -215,20 +222,31 @@ def controls_not_reached_by_tab(page: Page) -> list[str]:
     """The form controls (by label or name) that pressing Tab through the page never focuses."""
     marked = page.evaluate(_MARK_CONTROLS)
     wanted = set(marked["keys"])
-    if not wanted:
+    try:
+        reached = _reached_by_tab(page, wanted, marked["focusable"])
+    finally:
+        page.evaluate("() => document.getElementById('tab-start-marker')?.remove()")
+    if wanted <= reached:
         return []
-    reached: set[str] = set()
-    for _ in range(marked["focusable"] + 2):
-        page.keyboard.press("Tab")
-        key = page.evaluate(_FOCUSED)
-        if key is None and reached:
-            break  # back out of the page: the whole cycle is done
-        reached.add(key or "")
-        if wanted <= reached:
-            return []
     missing = wanted - reached
     return page.evaluate("""(keys) => keys.map((key) => {
       const el = document.querySelector(`[data-keyboard-key="${CSS.escape(key)}"]`);
       const label = el.labels && el.labels.length ? el.labels[0].innerText : '';
       return (label || el.getAttribute('aria-label') || el.name || el.innerText || el.outerHTML).trim().slice(0, 60);
     })""", sorted(missing))
+
+
+def _reached_by_tab(page: Page, wanted: set[str], focusable: int) -> set[str]:
+    """The keys of the controls focused by pressing Tab from the top, until all `wanted` are or the page is left."""
+    reached: set[str] = set()
+    if not wanted:
+        return reached
+    for _ in range(focusable + 2):
+        page.keyboard.press("Tab")
+        key = page.evaluate(_FOCUSED)
+        if key is None and reached:
+            break  # back out of the page: the whole cycle is done
+        reached.add(key or "")
+        if wanted <= reached:
+            break
+    return reached
