@@ -218,7 +218,8 @@ def controls_not_reached_by_tab(page: Page) -> list[str]:
     if not wanted:
         return []
     reached: set[str] = set()
-    for _ in range(marked["focusable"] + 2):
+    # a date, time or datetime input takes one Tab per part (year, month, day, hour, minute …)
+    for _ in range(4 * marked["focusable"] + 2):
         page.keyboard.press("Tab")
         key = page.evaluate(_FOCUSED)
         if key is None and reached:
