@@ -128,10 +128,18 @@ def schedule_publication(code: str) -> ResponseReturnValue:
             flash(_("Publication of the %(exam)s scores saved.", exam=EXAM_LABELS[exam]), "success")
         return redirect(request.url)
     publications = score_reviews.publications(round_)
-    forms = {exam: PublicationForm(formdata=None, exam=exam.value, **_local_times(publications.get(exam)))
+    forms = {exam: _distinct_ids(PublicationForm(formdata=None, exam=exam.value, **_local_times(publications.get(exam))),
+                                 exam.value)
              for exam in ExamKind}
     return render_template("exams/score_publication.html", round=round_, forms=forms, publications=publications,
                            now=utcnow())
+
+
+def _distinct_ids(form: PublicationForm, exam: str) -> PublicationForm:
+    """One form per exam on one page: each input needs an id of its own, or the second form's labels name nothing."""
+    for field in (form.publish_at, form.review_until):
+        field.id = field.label.field_id = f"{exam}-{field.name}"
+    return form
 
 
 def _local_times(publication: Any) -> dict[str, datetime]:

@@ -241,7 +241,8 @@ def _reached_by_tab(page: Page, wanted: set[str], focusable: int) -> set[str]:
     reached: set[str] = set()
     if not wanted:
         return reached
-    for _ in range(focusable + 2):
+    # a date, time or datetime input takes one Tab per part (year, month, day, hour, minute …)
+    for _ in range(4 * focusable + 2):
         page.keyboard.press("Tab")
         key = page.evaluate(_FOCUSED)
         if key is None and reached:
