@@ -47,9 +47,11 @@ test: venv translations
 	$(VENV)/bin/pytest -q -n auto
 
 # The browser journeys again, one at a time, saving every checked page as a PNG in docs/screens/.
-# Needs Chromium and a Chinese font (apt-get install chromium fonts-noto-cjk).
+# Needs Chromium with its Chinese language pack, and a Chinese font, as the people using the
+# site have them: apt-get install chromium chromium-l10n fonts-noto-cjk
 screens: venv translations
 	@fc-list :lang=zh | grep -q . || { echo "no Chinese font: apt-get install fonts-noto-cjk"; exit 1; }
+	@ls /usr/lib/chromium/locales/zh-CN.pak >/dev/null 2>&1 || { echo "no Chinese for Chromium: apt-get install chromium-l10n"; exit 1; }
 	rm -f docs/screens/*.png docs/screens/README.md
 	SELECTION_SCREENS=docs/screens $(VENV)/bin/pytest -q -p no:xdist tests/browser
 

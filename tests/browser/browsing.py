@@ -149,6 +149,8 @@ class Person:
             # the person's own screen, then the other size too: every key page is seen on both
             folder = Path(SCREENS)
             folder.mkdir(parents=True, exist_ok=True)
+            # the check's last Tab leaves a focus ring that the person would not see
+            self.page.evaluate("() => document.activeElement?.blur()")
             own = self.page.viewport_size
             for device, options in (("laptop", LAPTOP), ("phone", PHONE)):
                 self.page.set_viewport_size(options["viewport"])

@@ -75,7 +75,11 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         # the system's binary: nothing is downloaded (no `playwright install`)
         chromium = playwright.chromium.launch(executable_path=CHROMIUM,
-                                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+                                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                                    "--lang=zh-CN"],
+                                              # the browser's own words (file and date inputs) in Chinese,
+                                              # where its language pack is installed (chromium-l10n)
+                                              env={**os.environ, "LANGUAGE": "zh_CN:zh", "LANG": "zh_CN.UTF-8"})
         yield chromium
         chromium.close()
 
