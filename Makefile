@@ -43,8 +43,9 @@ run: venv translations migrate
 	$(VENV)/bin/flask --app selection run --host 127.0.0.1 --port $${PORT:-5000}
 
 # One pytest worker per core: every test has its own database, so they run side by side.
+# The slowest tests are listed at the end: the suite should stay well under 15 minutes.
 test: venv translations
-	$(VENV)/bin/pytest -q -n auto
+	$(VENV)/bin/pytest -q -n auto --durations=15
 
 # The browser journeys again, one at a time, saving every checked page as a PNG in docs/screens/.
 # Needs Chromium with its Chinese language pack, and a Chinese font, as the people using the
