@@ -195,8 +195,9 @@ def check_accessibility(page: Page) -> None:
 
 
 _MARK_CONTROLS = """() => {
+  // checkVisibility: a control inside a closed <details> is laid out, yet not shown until it is opened
   const visible = (el) => !el.disabled && el.getClientRects().length > 0
-    && getComputedStyle(el).visibility !== 'hidden';
+    && getComputedStyle(el).visibility !== 'hidden' && el.checkVisibility();
   const controls = [...document.querySelectorAll(
     'input:not([type=hidden]), select, textarea, button, [contenteditable=true]')].filter(visible);
   // a group of radio buttons is one stop for Tab (the arrows move inside it)
