@@ -325,6 +325,8 @@ def test_admin_sets_up_a_round_and_takes_it_from_registration_to_publicity(
     notice = public.page.get_by_role("link", name=f"考察预告:{POSITIONS['K01'][0]}")
     expect(notice).to_be_visible()
     notice.click()
+    # the post named once: its title already says the unit
+    expect(public.page.locator("main")).to_contain_text(f"拟对{POSITIONS['K01'][0]}职位(市审计局)的下列考察对象")
     expect(public.page.locator("main")).to_contain_text("孙立新")
     expect(public.page.locator("main")).to_contain_text("0571-87000000")
     public.see("admin-08-public-inspection-notice")
