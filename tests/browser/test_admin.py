@@ -10,9 +10,15 @@ notices page), inspection records, a committee sitting counted from paper ballot
 publicity (its notice on the public page, ending on the day the schedule page computes).
 Closing a stage too early is refused, naming what is missing.
 
-Journey 7: on the day a demo candidate's publicity is over, the admin appoints them; a year
-later (the server's clock, not the machine's) records the final assessment and sees them
-formally appointed.
+Journey 7, on a laptop: on 2026-11-23, after the publicity of the demo's P02, the admin
+finds the backfill C010 refused (a complaint is still open) and appoints C009 on the
+appointment page: on probation until 2027-11-23. On that day a year later (the server's
+clock, not the machine's) the home page's count of probations ending soon leads to C009; the
+final assessment, recorded on the probation page, makes C009 formally appointed and takes
+C009 off the list.
+
+Every key page is seen (`Person.see`): checked for accessibility, and saved as a screenshot
+under `make screens` (admin-NN-…, appointment-NN-…).
 """
 
 from __future__ import annotations
@@ -224,7 +230,7 @@ def test_admin_sets_up_a_round_and_takes_it_from_registration_to_publicity(
             page.get_by_label(f"{ref} 不赞成").fill("3")
             page.get_by_label(f"{ref} 弃权").fill("2")
             page.locator("tr", has_text=ref).get_by_role("button", name="保存").click()
-            expect(page.locator(".flashes")).to_contain_text(ref)
+            expect(page.locator(".flashes")).to_have_text(f"已保存{ref}的公开推荐票数。")
             expect(page.locator("tr", has_text=ref)).to_contain_text("90.00%")
         close_stage(admin, position, "公开推荐已结束,进入笔试。")
 
@@ -286,13 +292,13 @@ def test_admin_sets_up_a_round_and_takes_it_from_registration_to_publicity(
             for value, count in ballots[ref].items():
                 entry.get_by_label(f"{ref} {value}").fill(count)
             entry.get_by_role("button", name="保存测评票").click()
-            expect(page.locator(".flashes")).to_contain_text(ref)
+            expect(page.locator(".flashes")).to_have_text(f"已保存{ref}的民主测评票。")
             entry = page.locator("details", has_text=ref)
             entry.get_by_label("第1年").select_option(label="优秀" if ref in ("W001", "W005") else "称职")
             entry.get_by_label("第2年").select_option(label="称职")
             entry.get_by_label("第3年").select_option(label="称职")
             entry.get_by_role("button", name="保存工作业绩").click()
-            expect(page.locator(".flashes")).to_contain_text(ref)
+            expect(page.locator(".flashes")).to_have_text(f"已保存{ref}的工作业绩。")
         close_stage(admin, position, "考评与业绩已结束,进入总成绩。")
     # Then K01's hub shows the weighted totals and ranks (0.4 written, 0.3 interview, 0.15 each of the others):
     # W001 0.4 × 88 + 0.3 × 88 + 0.15 × 93.54 (30 ballots, 3 trimmed from each end) + 0.15 × 85 = 88.38
