@@ -26,15 +26,15 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import openpyxl
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from selection.rules import id_check_digit
 from tests.browser.browsing import Person, Site
 
 ADMIN = ("demo-admin", "demo-admin-2026")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CODE = "R2026-12"
 TITLE = "2026年市直单位公开选拔正科级领导干部"
 #: two positions of one post each: code, title, unit, the ceiling of age
@@ -94,17 +94,18 @@ def workbook(data: bytes) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
-def saved(book: openpyxl.Workbook) -> bytes:
+def xlsx(name: str, book: openpyxl.Workbook) -> FilePayload:
+    """The filled-in workbook as the file the person picks (given as bytes: no path in the machine's locale)."""
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return {"name": name, "mimeType": XLSX, "buffer": buffer.getvalue()}
 
 
 # ---------------------------------------------------------------- journey 1
 
 
 def test_admin_sets_up_a_round_and_takes_it_from_registration_to_publicity(
-        demo_site: Callable[..., Site], tmp_path: Path) -> None:
+        demo_site: Callable[..., Site]) -> None:
     site = demo_site()
     admin = site.laptop("demo-admin")
     page = admin.log_in(*ADMIN)
@@ -171,9 +172,7 @@ def test_admin_sets_up_a_round_and_takes_it_from_registration_to_publicity(
         endorsed = ("所在单位党组", "2026-11-20", f"组函〔2026〕{n}号") if ref != "W007" else (None, None, None)
         sheet.append([ref, position, name, sex, birth, id_number(birth, n, sex), f"1380013800{n}", education, unit,
                       post, since, "副科级", since, *endorsed])
-    sheet_file = tmp_path / "报名信息.xlsx"
-    sheet_file.write_bytes(saved(book))
-    page.get_by_label("报名信息表(.xlsx)").set_input_files(sheet_file)
+    page.get_by_label("报名信息表(.xlsx)").set_input_files(xlsx("报名信息.xlsx", book))
     page.get_by_role("button", name="预览").click()
     # Then the preview lists all seven as new, nothing stored yet
     expect(page.locator("main")).to_contain_text("可保存7行:新增7行,变更0行,无变化0行;问题0个。")
@@ -246,9 +245,7 @@ def test_admin_sets_up_a_round_and_takes_it_from_registration_to_publicity(
         sheet = book.active
         for row in sheet.iter_rows(min_row=2):
             row[2].value = written[row[0].value]
-        sheet_file = tmp_path / f"笔试成绩-{position}.xlsx"
-        sheet_file.write_bytes(saved(book))
-        page.get_by_label("成绩表(.xlsx)").set_input_files(sheet_file)
+        page.get_by_label("成绩表(.xlsx)").set_input_files(xlsx(f"笔试成绩-{position}.xlsx", book))
         page.get_by_role("button", name="预览").click()
         # Then the preview shows every row before anything is stored
         rows = 4 if position == "K01" else 3
