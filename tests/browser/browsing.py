@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Download, Page, Request
 
 from tests.live_server import LiveServer, start_server
@@ -154,7 +155,9 @@ class Person:
             own = self.page.viewport_size
             for device, options in (("laptop", LAPTOP), ("phone", PHONE)):
                 self.page.set_viewport_size(options["viewport"])
-                self.page.screenshot(path=str(folder / f"{name}-{device}.png"), full_page=True, animations="disabled")
+                picture = folder / f"{name}-{device}.png"
+                self.page.screenshot(path=str(picture), full_page=True, animations="disabled")
+                shrink(picture)
             self.page.set_viewport_size(own)
         return self.page
 
@@ -177,6 +180,13 @@ class Person:
         if self._refusals_expected and _REFUSED.search(message.text):
             return
         self.errors.append(f"{self.page.url}: {message.text}")
+
+
+def shrink(picture: Path) -> None:
+    """Keep docs/screens small in git: a page of text and flat colours loses nothing to 64 colours (a third the bytes)."""
+    with Image.open(picture) as image:
+        reduced = image.convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    reduced.save(picture, optimize=True)
 
 
 # ---------------------------------------------------------------- the accessibility basics

@@ -79,7 +79,7 @@ def browser() -> Iterator[Browser]:
                                                     "--lang=zh-CN"],
                                               # the browser's own words (file and date inputs) in Chinese,
                                               # where its language pack is installed (chromium-l10n)
-                                              env={**os.environ, "LANGUAGE": "zh_CN:zh", "LANG": "zh_CN.UTF-8"})
+                                              env={**os.environ, "LANGUAGE": "zh_CN:zh"})
         yield chromium
         chromium.close()
 

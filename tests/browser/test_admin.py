@@ -406,6 +406,20 @@ def test_admin_sets_up_a_round_and_takes_it_from_registration_to_publicity(
     public.page.get_by_role("link", name=f"孙立新,拟任{POSITIONS['K01'][0]}").click()
     expect(public.page.locator("main")).to_contain_text(ends["W001"])
 
+    # When the admin looks back over the round: its dashboard, then its audit trail
+    page = to_round(admin)
+    page.get_by_role("navigation", name="选拔工作").get_by_role("link", name="工作看板").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(CODE)
+    expect(page.get_by_role("heading", name="各环节人数")).to_be_visible()
+    admin.see("admin-13-dashboard")
+    page = to_round(admin)
+    # the round's own link (the main navigation's one shows every round's events)
+    page.get_by_role("navigation", name="选拔工作").get_by_role("link", name="审计记录").click()
+    # Then every save of the journey is there, by the admin, and the chain of events is intact
+    expect(page.locator(".audit-verify")).to_contain_text("审计链校验通过")
+    expect(page.locator("table.audit-events")).to_contain_text("demo-admin")
+    admin.see("admin-14-audit")
+
 
 # ---------------------------------------------------------------- journey 7
 
