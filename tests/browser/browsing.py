@@ -27,9 +27,15 @@ from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Download, Page, Request
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Download, Page, Request, expect
 
 from tests.live_server import LiveServer, start_server
+
+#: how long a click, a page or an expected text may take: in CI the journeys share two cores
+#: with the rest of the suite (the fuzzers, twenty concurrent writers), so expect()'s own 5 s
+#: is too short a wait for a page that a busy server is still rendering
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 
 #: Debian's package (apt-get install chromium); CHROMIUM names another binary
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -96,7 +102,7 @@ class Person:
     def __init__(self, who: str, device: str, url: str, context: BrowserContext) -> None:
         self.who, self.device, self.url, self.context = who, device, url, context
         self.page = context.new_page()
-        self.page.set_default_timeout(15_000)
+        self.page.set_default_timeout(WAIT_MS)
         self.outside: list[str] = []
         self.errors: list[str] = []
         self._refusals_expected = False
