@@ -70,8 +70,7 @@ class Site:
 
     def at(self, today: str) -> Site:
         """The same database served on another day (the clock is a parameter of the server)."""
-        later = Site(self.database, self.instance, today, self.browser, self.servers, self.people)
-        return later
+        return Site(self.database, self.instance, today, self.browser, self.servers, self.people)
 
     def laptop(self, who: str) -> Person:
         return self._person(who, "laptop", LAPTOP)

@@ -18,27 +18,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import pypdfium2
 from playwright.sync_api import expect
 
 from tests.browser.browsing import Person
+from tests.vetting.ballot_support import tokens_in_pdf
 
 ROUND_TITLE = "2026年公开选拔副处级领导干部(演示)"
 UNIT = "市人力资源和社会保障局"
 #: the grades each member gives 蔡娜 (C039) and 蔡国栋 (C040), the first member's first
 GRADES = [("95", "80"), ("90", "75"), ("95", "80"), ("100", "70"), ("90", "80")]
-#: a code is printed on two lines of two groups of five
-PRINTED = re.compile(r"([0-9A-Z]{5}-[0-9A-Z]{5})\s+([0-9A-Z]{5}-[0-9A-Z]{5})")
-
-
-def codes_in(pdf: bytes) -> list[str]:
-    """The voting codes printed on the slips, read back from the PDF's text."""
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        text = "\n".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
-    return ["-".join(match) for match in PRINTED.findall(text)]
 
 
 def plain(code: str) -> str:
@@ -90,7 +78,7 @@ def test_a_unit_member_casts_a_secret_evaluation_ballot_on_a_phone(demo_site) ->
 
     # When it prints six codes for the meeting (an evaluation counts from five ballots)
     page.get_by_label("投票人数").fill("6")
-    codes = codes_in(office.download(lambda: page.get_by_role("button", name="打印投票码(PDF)").click()))
+    codes = tokens_in_pdf(office.download(lambda: page.get_by_role("button", name="打印投票码(PDF)").click()))
     assert len(codes) == 6 and len(set(codes)) == 6, codes
 
     # When a member of the unit, at the meeting, votes on a phone from the first code
